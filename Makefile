@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kvm-coco-reset: in-place reset of confidential KVM VMs.
+# `make help` lists the targets.  Every directory below is overridable.
+
+CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kvm-coco-reset
+BUILD_DIR ?= $(CACHE_DIR)/build
+KSRC      ?= $(CACHE_DIR)/src/linux-7.3.4
+KDIR      ?= $(CACHE_DIR)/kdir
+STAGE     := $(BUILD_DIR)/linux
+LOGDIR    ?= $(BUILD_DIR)/logs
+TREE      ?= $(CURDIR)/linux
+CCACHE_DIR ?= $(CACHE_DIR)/ccache
+
+export CACHE_DIR BUILD_DIR KSRC STAGE CCACHE_DIR V
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Build KDIR and KSRC ourselves unless the caller points at a host's own.
+ifeq ($(origin KDIR),file)
+KDIR_DEP := kdir
+endif
+
+UPSTREAM_LIST := testhost/upstream.list
+KCR_LIST      := testhost/kvm-coco-reset.list
+
+.PHONY: help deps fetch kdir stage modules selftests checkpatch \
+	test-upstream test-kcr testhost-run demo check kernel-tree \
+	export-series clean distclean
+
+help:
+	@echo 'kvm-coco-reset: KVM_RESET_VM for confidential VMs'
+	@echo
+	@echo '  make demo           build, boot the emulated test host, show the main job'
+	@echo '  make check          everything: static checks, builds, all tests on the test host'
+	@echo
+	@echo '  make deps           install the host packages (apt; root)'
+	@echo '  make fetch          download and verify the pinned Debian packages'
+	@echo '  make kdir           prepare KDIR from Debian 7.3.4 headers and source'
+	@echo '  make stage          patched kernel tree: KSRC + kernel/kvm-coco-reset/patches'
+	@echo '  make modules        build kvm.ko, kvm-amd.ko, kvm-intel.ko against KDIR'
+	@echo '  make selftests      build upstream KVM selftests and ours (static)'
+	@echo '  make checkpatch     scripts/checkpatch.pl --strict over the series'
+	@echo '  make test-upstream  run the upstream regression subset on the test host'
+	@echo '  make test-kcr       run our selftests on the test host'
+	@echo '  make testhost-run PROG=./prog [ARGS="..."] [TIMEOUT=600]'
+	@echo '                      run one static program on the test host, return its status'
+	@echo '  make kernel-tree    git tree of the patched sources to edit (TREE=$(TREE))'
+	@echo '  make export-series  git format-patch TREE back into the series'
+	@echo
+	@echo 'Variables: CACHE_DIR=$(CACHE_DIR) BUILD_DIR KDIR KSRC LOGDIR TREE V=1'
+	@echo '  Real host: make modules KDIR=/lib/modules/$$(uname -r)/build KSRC=<matching source>'
+
+deps:
+	$(Q)scripts/host-deps.sh
+
+fetch: deps
+	$(Q)scripts/fetch.sh
+
+kdir: fetch
+	$(Q)scripts/kdir.sh
+
+stage: $(KDIR_DEP)
+	$(Q)scripts/stage.sh
+
+modules: stage
+	$(Q)KDIR=$(KDIR) scripts/modules.sh
+
+selftests: stage
+	$(Q)scripts/selftests.sh
+
+checkpatch: stage
+	$(Q)scripts/checkpatch.sh
+
+test-upstream: modules selftests
+	$(Q)testhost/assemble.sh $(BUILD_DIR)/tests-upstream $(UPSTREAM_LIST)
+	$(Q)testhost/run.sh $(BUILD_DIR)/tests-upstream $(LOGDIR)/upstream
+
+test-kcr: modules selftests
+	$(Q)testhost/assemble.sh $(BUILD_DIR)/tests-kcr $(KCR_LIST)
+	$(Q)testhost/run.sh $(BUILD_DIR)/tests-kcr $(LOGDIR)/kcr
+
+testhost-run: modules selftests
+	$(Q)test -n "$(PROG)" || { echo 'usage: make testhost-run PROG=./prog [ARGS=...]'; exit 2; }
+	$(Q)testhost/one.sh $(BUILD_DIR)/tests-one $(LOGDIR)/one "$(PROG)" "$(or $(TIMEOUT),600)" $(ARGS)
+
+demo: modules selftests
+	$(Q)testhost/assemble.sh $(BUILD_DIR)/tests-demo testhost/demo.list
+	$(Q)testhost/run.sh $(BUILD_DIR)/tests-demo $(LOGDIR)/demo
+
+check: checkpatch test-upstream test-kcr
+
+kernel-tree: stage
+	$(Q)scripts/kernel-tree.sh init "$(TREE)"
+
+export-series:
+	$(Q)scripts/kernel-tree.sh export "$(TREE)"
+
+clean:
+	rm -rf $(BUILD_DIR)
+
+distclean:
+	rm -rf $(CACHE_DIR)

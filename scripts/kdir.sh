@@ -1,0 +1,54 @@
+#!/bin/bash
+# Prepare KDIR: the build directory that Debian's linux-headers-$KREL
+# package describes (its .config and Module.symvers), with the kbuild host
+# tools compiled here from Debian's linux-source (the packaged tools are
+# trixie binaries that need a newer glibc than this host has).
+. "$(dirname "$0")/lib.sh"
+
+UNPACK=$CACHE_DIR/unpacked
+HDR=$UNPACK/linux-headers-$KREL/usr/src/linux-headers-$KREL
+SRC=$CACHE_DIR/src/linux-7.3.4
+KDIR=${KDIR_OUT:-$CACHE_DIR/kdir}
+TARBALL=$UNPACK/linux-source-7.3/usr/src/linux-source-7.3.tar.xz
+
+unpack_source() {
+	local want
+	want=$(cat "$UNPACK/linux-source-7.3/.sha256")
+	[ "$(cat "$SRC/.kcr-sha256" 2>/dev/null)" = "$want" ] && return 0
+	rm -rf "$SRC" "$SRC.tmp"
+	mkdir -p "$SRC.tmp"
+	tar -C "$SRC.tmp" --strip-components=1 -xf "$TARBALL"
+	echo "$want" >"$SRC.tmp/.kcr-sha256"
+	mv "$SRC.tmp" "$SRC"
+}
+
+prepare_kdir() {
+	local key
+	key=$(hash_of "$SRC/.kcr-sha256" "$HDR/.config" "$HDR/Module.symvers" "$0")
+	[ "$(cat "$KDIR/.kcr-key" 2>/dev/null)" = "$key" ] && return 0
+	rm -rf "$KDIR"
+	mkdir -p "$KDIR"
+	cp "$HDR/.config" "$KDIR/.config"
+	make -s -C "$SRC" O="$KDIR" KERNELRELEASE="$KREL" olddefconfig
+	make -s -C "$SRC" O="$KDIR" KERNELRELEASE="$KREL" -j"$(nproc)" modules_prepare
+	cp "$HDR/Module.symvers" "$KDIR/Module.symvers"
+	echo "$key" >"$KDIR/.kcr-key"
+}
+
+# The prepared tree must describe the same kernel as Debian's headers: same
+# release string and the same configuration, except for the symbols that
+# kconfig derives from the compiler (Debian builds with gcc-14, we with the
+# host's gcc).
+check_kdir() {
+	cmp "$KDIR/include/generated/utsrelease.h" \
+		"$HDR/include/generated/utsrelease.h" ||
+		die "utsrelease.h differs from Debian's headers"
+	diff <(grep -v -E '^CONFIG_(CC_|GCC_|LD_|AS_|PAHOLE_|TOOLS_|RUSTC_|CLANG_|RUST_IS)' "$HDR/.config" | grep '^CONFIG_') \
+		<(grep -v -E '^CONFIG_(CC_|GCC_|LD_|AS_|PAHOLE_|TOOLS_|RUSTC_|CLANG_|RUST_IS)' "$KDIR/.config" | grep '^CONFIG_') \
+		>"$KDIR/config-vs-debian.diff" || true
+	log "KDIR $KDIR: $(grep -c '^[<>]' "$KDIR/config-vs-debian.diff") config lines differ from Debian's beyond compiler capabilities (see config-vs-debian.diff)"
+}
+
+step unpack-source unpack_source
+step prepare-kdir prepare_kdir
+step check-kdir check_kdir

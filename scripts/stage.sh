@@ -1,0 +1,42 @@
+#!/bin/bash
+# Make $STAGE, the patched kernel tree the modules and selftests build from:
+# a hard-linked copy of the pristine source $KSRC with the series applied
+# (patch(1) replaces the files it changes, so the links to $KSRC break
+# exactly where the series edits and $KSRC stays pristine).
+. "$(dirname "$0")/lib.sh"
+
+KSRC=${KSRC:-$CACHE_DIR/src/linux-7.3.4}
+STAGE=${STAGE:-$BUILD_DIR/linux}
+SERIES_DIR=$KCR_ROOT/kernel/kvm-coco-reset/patches
+
+series() { grep -v -e '^#' -e '^$' "$SERIES_DIR/series" || true; }
+
+stage_key() {
+	local p
+	{
+		echo "$KSRC"
+		cat "$KCR_ROOT/Kbuild" "$SERIES_DIR/series"
+		for p in $(series); do cat "$SERIES_DIR/$p"; done
+	} | sha256sum | cut -c1-16
+}
+
+make_stage() {
+	local key p
+	key=$(stage_key)
+	[ "$(cat "$STAGE/.kcr-key" 2>/dev/null)" = "$key" ] && return 0
+	[ -f "$KSRC/Makefile" ] || die "KSRC=$KSRC is not a kernel source tree"
+	rm -rf "$STAGE" "$STAGE.tmp"
+	mkdir -p "$(dirname "$STAGE")"
+	cp -al "$KSRC" "$STAGE.tmp"
+	for p in $(series); do
+		log "applying $p"
+		patch -s -p1 -N -d "$STAGE.tmp" <"$SERIES_DIR/$p" ||
+			die "$p does not apply to $KSRC"
+	done
+	# kbuild reads Kbuild in preference to the Makefile beside it.
+	cp "$KCR_ROOT/Kbuild" "$STAGE.tmp/arch/x86/kvm/Kbuild"
+	echo "$key" >"$STAGE.tmp/.kcr-key"
+	mv "$STAGE.tmp" "$STAGE"
+}
+
+step stage make_stage

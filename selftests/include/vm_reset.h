@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers for KVM_RESET_VM selftests, on top of the KVM selftests library.
+ */
+#ifndef SELFTEST_KVM_VM_RESET_H
+#define SELFTEST_KVM_VM_RESET_H
+
+#include "kvm_util.h"
+#include "processor.h"
+
+/* The register state a VMM loads before (re)starting a vCPU. */
+struct vcpu_boot_state {
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_xcrs xcrs;
+};
+
+/* KVM_CHECK_EXTENSION(KVM_CAP_VM_RESET) on /dev/kvm: resettable VM types. */
+u32 kvm_reset_vm_types(void);
+
+/* Issue KVM_RESET_VM with @args as given; return the raw ioctl() result. */
+int __vm_reset(struct kvm_vm *vm, struct kvm_reset_vm *args);
+
+/* Reset @vm with @flags and assert success with state DONE. */
+void vm_reset(struct kvm_vm *vm, u64 flags);
+
+void vcpu_save_boot_state(struct kvm_vcpu *vcpu, struct vcpu_boot_state *s);
+
+/*
+ * Load @s into @vcpu with RIP at @guest_code and make it runnable: what the
+ * VMM does after a reset before it starts the guest again.
+ */
+void vcpu_load_boot_state(struct kvm_vcpu *vcpu,
+			  const struct vcpu_boot_state *s, void *guest_code);
+
+/* Run @vcpu and return the value of its next GUEST_SYNC(value). */
+u64 vcpu_run_to_sync(struct kvm_vcpu *vcpu);
+
+#endif /* SELFTEST_KVM_VM_RESET_H */

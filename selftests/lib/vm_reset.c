@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Helpers for KVM_RESET_VM selftests, on top of the KVM selftests library.
+ */
+#include "vm_reset.h"
+#include "ucall_common.h"
+
+u32 kvm_reset_vm_types(void)
+{
+	return kvm_check_cap(KVM_CAP_VM_RESET);
+}
+
+int __vm_reset(struct kvm_vm *vm, struct kvm_reset_vm *args)
+{
+	return __vm_ioctl(vm, KVM_RESET_VM, args);
+}
+
+void vm_reset(struct kvm_vm *vm, u64 flags)
+{
+	struct kvm_reset_vm args = { .flags = flags };
+	int r;
+
+	r = __vm_reset(vm, &args);
+	TEST_ASSERT_VM_VCPU_IOCTL(!r, KVM_RESET_VM, r, vm);
+	TEST_ASSERT(args.state == KVM_RESET_VM_STATE_DONE && !args.hw_error,
+		    "KVM_RESET_VM: expected state DONE and hw_error 0, got state %llu hw_error 0x%llx",
+		    args.state, args.hw_error);
+}
+
+void vcpu_save_boot_state(struct kvm_vcpu *vcpu, struct vcpu_boot_state *s)
+{
+	vcpu_regs_get(vcpu, &s->regs);
+	vcpu_sregs_get(vcpu, &s->sregs);
+	if (kvm_cpu_has(X86_FEATURE_XSAVE))
+		vcpu_xcrs_get(vcpu, &s->xcrs);
+}
+
+void vcpu_load_boot_state(struct kvm_vcpu *vcpu,
+			  const struct vcpu_boot_state *s, void *guest_code)
+{
+	struct kvm_mp_state mp_state = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct kvm_sregs sregs = s->sregs;
+	struct kvm_regs regs = s->regs;
+	struct kvm_xcrs xcrs = s->xcrs;
+
+	vcpu_sregs_set(vcpu, &sregs);
+	if (kvm_cpu_has(X86_FEATURE_XSAVE))
+		vcpu_xcrs_set(vcpu, &xcrs);
+	regs.rip = (unsigned long)guest_code;
+	vcpu_regs_set(vcpu, &regs);
+	vcpu_mp_state_set(vcpu, &mp_state);
+}
+
+u64 vcpu_run_to_sync(struct kvm_vcpu *vcpu)
+{
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+	switch (get_ucall(vcpu, &uc)) {
+	case UCALL_SYNC:
+		return uc.args[1];
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+	default:
+		TEST_FAIL("expected GUEST_SYNC, got ucall %lu", uc.cmd);
+	}
+	return 0;
+}

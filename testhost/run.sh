@@ -1,0 +1,56 @@
+#!/bin/bash
+# run.sh TESTDIR LOGDIR: boot Debian's unmodified $KREL kernel under QEMU's
+# software emulation (TCG, -cpu max: SVM with nested paging), load the KVM
+# modules of $MODDIR in it and run the programs that TESTDIR/list names.
+# LOGDIR receives serial.log (the guest console) and tap.log (the results);
+# the exit status is 0 only if every test passed and the guest said so.
+. "$(dirname "$0")/../scripts/lib.sh"
+
+TESTDIR=$1 LOGDIR=$2
+MODDIR=${MODDIR:-$BUILD_DIR/out/arch/x86/kvm}
+KERNEL=${KERNEL:-$CACHE_DIR/unpacked/linux-binary-$KREL/usr/lib/modules/$KREL/vmlinuz}
+QEMU=${QEMU:-qemu-system-x86_64}
+SMP=${SMP:-2}
+MEM=${MEM:-4G}
+
+boot() {
+	local limit rc=0
+	# Give the guest the sum of the per-test limits plus time to boot.
+	limit=$(awk '!/^#/ && NF { s += $2 } END { print s + 120 }' "$TESTDIR/list")
+	: >"$LOGDIR/tap.log"
+	tail -n +1 -f "$LOGDIR/tap.log" &
+	local tailpid=$!
+	timeout --foreground -k 10 "$limit" "$QEMU" \
+		-accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM" \
+		-kernel "$KERNEL" -initrd "$LOGDIR/initramfs.cpio" \
+		-append "console=ttyS0 panic=-1 loglevel=6 rdinit=/init" \
+		-display none -monitor none -no-reboot \
+		-serial "file:$LOGDIR/serial.log" -serial "file:$LOGDIR/tap.log" || rc=$?
+	sleep 0.5
+	kill $tailpid
+	[ $rc -eq 124 ] && log "QEMU killed after ${limit}s"
+	return 0
+}
+
+verdict() {
+	local status
+	status=$(sed -n 's/^# kcr-testhost: exit \([0-9]*\).*/\1/p' "$LOGDIR/tap.log" | tail -1)
+	if [ -z "$status" ]; then
+		log "the test host died before reporting; last console lines:"
+		tail -n 30 "$LOGDIR/serial.log" >&2
+		return 1
+	fi
+	# A kernel warning or oops is a failure even if every test passed.
+	if grep -E -n 'WARNING:|BUG:|Oops|general protection|Call Trace' "$LOGDIR/serial.log" >&2; then
+		log "the test host kernel reported a problem (serial.log above)"
+		return 1
+	fi
+	return "$status"
+}
+
+mkdir -p "$LOGDIR"
+LOGDIR=$(cd "$LOGDIR" && pwd)
+[ -e "$MODDIR/kvm.ko" ] || die "no modules in $MODDIR (run make modules)"
+step initramfs "$KCR_ROOT/testhost/mkinitramfs.sh" "$LOGDIR/initramfs.cpio" "$MODDIR" "$TESTDIR"
+step boot boot
+step verdict verdict
