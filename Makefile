@@ -28,7 +28,7 @@ endif
 UPSTREAM_LIST := testhost/upstream.list
 KCR_LIST      := testhost/kvm-coco-reset.list
 
-.PHONY: help deps fetch kdir stage modules selftests checkpatch \
+.PHONY: help deps fetch kdir stage modules selftests checkpatch build-checks \
 	test-upstream test-kcr testhost-run demo check kernel-tree \
 	export-series clean distclean
 
@@ -45,6 +45,7 @@ help:
 	@echo '  make modules        build kvm.ko, kvm-amd.ko, kvm-intel.ko against KDIR'
 	@echo '  make selftests      build upstream KVM selftests and ours (static)'
 	@echo '  make checkpatch     scripts/checkpatch.pl --strict over the series'
+	@echo '  make build-checks   build every prefix of the series with W=1 and sparse'
 	@echo '  make test-upstream  run the upstream regression subset on the test host'
 	@echo '  make test-kcr       run our selftests on the test host'
 	@echo '  make testhost-run PROG=./prog [ARGS="..."] [TIMEOUT=600]'
@@ -76,6 +77,9 @@ selftests: stage
 checkpatch: stage
 	$(Q)scripts/checkpatch.sh
 
+build-checks: $(KDIR_DEP)
+	$(Q)KDIR=$(KDIR) scripts/build-checks.sh
+
 test-upstream: modules selftests
 	$(Q)testhost/assemble.sh $(BUILD_DIR)/tests-upstream $(UPSTREAM_LIST)
 	$(Q)testhost/run.sh $(BUILD_DIR)/tests-upstream $(LOGDIR)/upstream
@@ -92,7 +96,7 @@ demo: modules selftests
 	$(Q)testhost/assemble.sh $(BUILD_DIR)/tests-demo testhost/demo.list
 	$(Q)testhost/run.sh $(BUILD_DIR)/tests-demo $(LOGDIR)/demo
 
-check: checkpatch test-upstream test-kcr
+check: checkpatch build-checks test-upstream test-kcr
 
 kernel-tree: stage
 	$(Q)scripts/kernel-tree.sh init "$(TREE)"

@@ -9,12 +9,15 @@ KSRC=${KSRC:-$CACHE_DIR/src/linux-7.3.4}
 STAGE=${STAGE:-$BUILD_DIR/linux}
 SERIES_DIR=$KCR_ROOT/kernel/kvm-coco-reset/patches
 
-series() { grep -v -e '^#' -e '^$' "$SERIES_DIR/series" || true; }
+# The series, or its first $SERIES_LIMIT patches.
+series() {
+	grep -v -e '^#' -e '^$' "$SERIES_DIR/series" | head -n "${SERIES_LIMIT:--0}" || true
+}
 
 stage_key() {
 	local p
 	{
-		echo "$KSRC"
+		echo "$KSRC ${SERIES_LIMIT:-all}"
 		cat "$KCR_ROOT/Kbuild" "$SERIES_DIR/series"
 		for p in $(series); do cat "$SERIES_DIR/$p"; done
 	} | sha256sum | cut -c1-16

@@ -28,6 +28,8 @@ boot() {
 		-serial "file:$LOGDIR/serial.log" -serial "file:$LOGDIR/tap.log" || rc=$?
 	sleep 0.5
 	kill $tailpid
+	# The serial ports end lines with CR LF.
+	sed -i 's/\r$//' "$LOGDIR/tap.log" "$LOGDIR/serial.log"
 	[ $rc -eq 124 ] && log "QEMU killed after ${limit}s"
 	return 0
 }
@@ -40,6 +42,12 @@ verdict() {
 		tail -n 30 "$LOGDIR/serial.log" >&2
 		return 1
 	fi
+	# The guest must have loaded the modules we built, not Debian's.
+	local m sum
+	while read -r sum m; do
+		grep -q "^# module ${m%.ko} loaded: sha256=$sum taint=O" "$LOGDIR/tap.log" ||
+			{ log "the test host did not load our $m (sha256 $sum)"; return 1; }
+	done <"$LOGDIR/initramfs.cpio.modules"
 	# A kernel warning or oops is a failure even if every test passed.
 	if grep -E -n 'WARNING:|BUG:|Oops|general protection|Call Trace' "$LOGDIR/serial.log" >&2; then
 		log "the test host kernel reported a problem (serial.log above)"

@@ -15,6 +15,16 @@ struct vcpu_boot_state {
 	struct kvm_xcrs xcrs;
 };
 
+/*
+ * A copy of the guest memory the selftests library loads at VM creation
+ * (code, data, page tables, ucall pool): after a reset the test loads it
+ * again, as a VMM reloads its firmware image.
+ */
+struct vm_boot_image {
+	void *copy;
+	size_t size;
+};
+
 /* KVM_CHECK_EXTENSION(KVM_CAP_VM_RESET) on /dev/kvm: resettable VM types. */
 u32 kvm_reset_vm_types(void);
 
@@ -23,6 +33,9 @@ int __vm_reset(struct kvm_vm *vm, struct kvm_reset_vm *args);
 
 /* Reset @vm with @flags and assert success with state DONE. */
 void vm_reset(struct kvm_vm *vm, u64 flags);
+
+void vm_save_boot_image(struct kvm_vm *vm, struct vm_boot_image *img);
+void vm_load_boot_image(struct kvm_vm *vm, const struct vm_boot_image *img);
 
 void vcpu_save_boot_state(struct kvm_vcpu *vcpu, struct vcpu_boot_state *s);
 

@@ -2,6 +2,9 @@
 /*
  * Helpers for KVM_RESET_VM selftests, on top of the KVM selftests library.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "vm_reset.h"
 #include "ucall_common.h"
 
@@ -25,6 +28,32 @@ void vm_reset(struct kvm_vm *vm, u64 flags)
 	TEST_ASSERT(args.state == KVM_RESET_VM_STATE_DONE && !args.hw_error,
 		    "KVM_RESET_VM: expected state DONE and hw_error 0, got state %llu hw_error 0x%llx",
 		    args.state, args.hw_error);
+}
+
+static void *boot_memory(struct kvm_vm *vm, size_t *size)
+{
+	struct userspace_mem_region *region = memslot2region(vm, 0);
+
+	*size = region->region.memory_size;
+	return region->host_mem;
+}
+
+void vm_save_boot_image(struct kvm_vm *vm, struct vm_boot_image *img)
+{
+	void *mem = boot_memory(vm, &img->size);
+
+	img->copy = malloc(img->size);
+	TEST_ASSERT(img->copy, "malloc(%zu)", img->size);
+	memcpy(img->copy, mem, img->size);
+}
+
+void vm_load_boot_image(struct kvm_vm *vm, const struct vm_boot_image *img)
+{
+	size_t size;
+	void *mem = boot_memory(vm, &size);
+
+	TEST_ASSERT_EQ(size, img->size);
+	memcpy(mem, img->copy, size);
 }
 
 void vcpu_save_boot_state(struct kvm_vcpu *vcpu, struct vcpu_boot_state *s)

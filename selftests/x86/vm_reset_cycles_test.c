@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KVM_RESET_VM in a loop: a software-protected guest dirties private memory
+ * and is reset 1,000 times; the memory the host has in use must not grow,
+ * and no private page or mapping may outlive a reset.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+#include "vm_reset.h"
+#include "kselftest_harness.h"
+
+#define DATA_GPA	0xc0000000ul
+#define DATA_SLOT	10
+#define DATA_PAGES	64
+#define CYCLES		1000
+#define WARMUP		20
+/* A leak of one private page per cycle would show as 4 MiB; allow noise. */
+#define MAX_GROWTH_KB	(2 * 1024)
+
+static void guest_dirty_private(void)
+{
+	u64 sum = 0;
+
+	for (int i = 0; i < DATA_PAGES; i++) {
+		u64 *p = (u64 *)(DATA_GPA + i * PAGE_SIZE);
+
+		sum += READ_ONCE(*p);
+		WRITE_ONCE(*p, 0x5ec2e7 + i);
+	}
+	/* Each run must start from zeroed private memory. */
+	GUEST_SYNC(sum);
+}
+
+static long meminfo_kb(const char *key)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	TEST_ASSERT(f, "open /proc/meminfo");
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			kb = atol(line + strlen(key));
+	fclose(f);
+	TEST_ASSERT(kb >= 0, "no %s in /proc/meminfo", key);
+	return kb;
+}
+
+/* What the host has in use: all memory but what is free or reclaimable. */
+static long used_kb(void)
+{
+	return meminfo_kb("MemTotal:") - meminfo_kb("MemAvailable:");
+}
+
+TEST(thousand_resets_no_growth)
+{
+	const struct vm_shape shape = {
+		.mode = VM_MODE_DEFAULT,
+		.type = KVM_X86_SW_PROTECTED_VM,
+	};
+	struct vcpu_boot_state boot;
+	struct vm_boot_image image;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	long base = 0, now;
+
+	TEST_REQUIRE(kvm_reset_vm_types() & BIT(KVM_X86_SW_PROTECTED_VM));
+
+	vm = vm_create_shape_with_one_vcpu(shape, &vcpu, guest_dirty_private);
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
+				    DATA_PAGES, KVM_MEM_GUEST_MEMFD);
+	virt_map(vm, DATA_GPA, DATA_GPA, DATA_PAGES);
+	vm_mem_set_private(vm, DATA_GPA, DATA_PAGES * PAGE_SIZE);
+	vcpu_save_boot_state(vcpu, &boot);
+	vm_save_boot_image(vm, &image);
+
+	for (int i = 0; i < CYCLES; i++) {
+		vm_load_boot_image(vm, &image);
+		vcpu_load_boot_state(vcpu, &boot, guest_dirty_private);
+		TEST_ASSERT(!vcpu_run_to_sync(vcpu),
+			    "cycle %d: the guest found data left by the previous run", i);
+		TEST_ASSERT(vm_get_stat(vm, pages_4k) > 0,
+			    "cycle %d: the guest ran without mappings?", i);
+
+		vm_reset(vm, 0);
+		TEST_ASSERT(!vm_get_stat(vm, pages_4k) && !vm_get_stat(vm, pages_2m),
+			    "cycle %d: mappings survived the reset", i);
+		if (i == WARMUP)
+			base = used_kb();
+	}
+	now = used_kb();
+	ksft_print_msg("host memory in use after %d resets: %ld kB, after %d: %ld kB\n",
+		       WARMUP + 1, base, CYCLES, now);
+	TEST_ASSERT(now - base < MAX_GROWTH_KB,
+		    "memory in use grew by %ld kB over %d resets", now - base,
+		    CYCLES - WARMUP - 1);
+	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), CYCLES);
+	free(image.copy);
+	kvm_vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
