@@ -29,7 +29,7 @@ UPSTREAM_LIST := testhost/upstream.list
 KCR_LIST      := testhost/kvm-coco-reset.list
 
 .PHONY: help deps fetch kdir stage modules selftests checkpatch build-checks \
-	test-upstream test-kcr testhost-run demo check kernel-tree \
+	test-upstream test-kcr test-helper testhost-run demo check kernel-tree \
 	export-series clean distclean
 
 help:
@@ -48,6 +48,7 @@ help:
 	@echo '  make build-checks   build every prefix of the series with W=1 and sparse'
 	@echo '  make test-upstream  run the upstream regression subset on the test host'
 	@echo '  make test-kcr       run our selftests on the test host'
+	@echo '  make test-helper    unit tests of user/helper (ASan, UBSan)'
 	@echo '  make testhost-run PROG=./prog [ARGS="..."] [TIMEOUT=600]'
 	@echo '                      run one static program on the test host, return its status'
 	@echo '  make kernel-tree    git tree of the patched sources to edit (TREE=$(TREE))'
@@ -84,6 +85,11 @@ test-upstream: modules selftests
 	$(Q)testhost/assemble.sh $(BUILD_DIR)/tests-upstream $(UPSTREAM_LIST)
 	$(Q)testhost/run.sh $(BUILD_DIR)/tests-upstream $(LOGDIR)/upstream
 
+test-helper: selftests
+	$(Q)$(MAKE) -s -C user/helper O=$(BUILD_DIR)/helper-check \
+		KVM_HEADERS=$(BUILD_DIR)/hdr/usr/include \
+		KSELFTEST=$(STAGE)/tools/testing/selftests check
+
 test-kcr: modules selftests
 	$(Q)testhost/assemble.sh $(BUILD_DIR)/tests-kcr $(KCR_LIST)
 	$(Q)testhost/run.sh $(BUILD_DIR)/tests-kcr $(LOGDIR)/kcr
@@ -96,7 +102,7 @@ demo: modules selftests
 	$(Q)testhost/assemble.sh $(BUILD_DIR)/tests-demo testhost/demo.list
 	$(Q)testhost/run.sh $(BUILD_DIR)/tests-demo $(LOGDIR)/demo
 
-check: checkpatch build-checks test-upstream test-kcr
+check: checkpatch build-checks test-helper test-upstream test-kcr
 
 kernel-tree: stage
 	$(Q)scripts/kernel-tree.sh init "$(TREE)"

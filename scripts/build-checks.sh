@@ -10,17 +10,33 @@ SERIES_DIR=$KCR_ROOT/kernel/kvm-coco-reset/patches
 # Warnings with paths and line numbers removed, so that they compare across
 # prefixes whose patches move lines.
 warnings() {
-	grep -E '(warning|error):' "$1" |
+	{ grep -E '(warning|error):' "$1" || true; } |
 		sed -E -e "s|$DIR/linux/||g" -e 's/:[0-9]+(:[0-9]+)?:/:/' | sort -u
+}
+
+# sparse from Debian's newer source package (see deps/sources.lock).
+SPARSE_SRC=$CACHE_DIR/unpacked/src-sparse
+SPARSE=$CACHE_DIR/tools/sparse
+build_sparse() {
+	if [ "$(cat "$SPARSE.sha256" 2>/dev/null)" != "$(cat "$SPARSE_SRC/.sha256")" ]; then
+		make -s -C "$SPARSE_SRC" -j"$(nproc)" sparse
+		mkdir -p "$(dirname "$SPARSE")"
+		cp "$SPARSE_SRC/sparse" "$SPARSE"
+		cp "$SPARSE_SRC/.sha256" "$SPARSE.sha256"
+	fi
+	sh "$KSRC/scripts/checker-valid.sh" "$SPARSE" --arch=x86 -m64 | grep -qx 1 ||
+		die "$SPARSE cannot check this kernel"
 }
 
 build_prefix() { # build_prefix N
 	STAGE=$DIR/linux SERIES_LIMIT=$1 "$KCR_ROOT/scripts/stage.sh"
 	mkdir -p "$DIR/out"
 	make -C "$KDIR" M="$DIR/linux/arch/x86/kvm" MO="$DIR/out" \
-		KCR_SRC="$DIR/linux" CC="ccache gcc" W=1 C="${2:-1}" \
+		KCR_SRC="$DIR/linux" CC="ccache gcc" W=1 C="${2:-1}" CHECK="$SPARSE" \
 		-j"$(nproc)" modules >"$DIR/build-$1.log" 2>&1 ||
 		{ tail -n 30 "$DIR/build-$1.log"; die "prefix $1 does not build"; }
+	! grep -q "is not available or not up to date" "$DIR/build-$1.log" ||
+		die "sparse did not run"
 	warnings "$DIR/build-$1.log" >"$DIR/warnings-$1.txt"
 }
 
@@ -44,4 +60,6 @@ run() {
 }
 
 : "${KDIR:?}"
+KSRC=${KSRC:-$CACHE_DIR/src/linux-7.3.4}
+step sparse build_sparse
 step build-checks run

@@ -23,9 +23,10 @@ apt_opts() {
 apt_update() {
 	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
 	: >"$APT_DIR/status"
-	awk '!/^#/ && NF { print $4 }' "$KCR_ROOT/deps/sources.lock" | sort -u |
-		while read -r suite; do
-			echo "deb [signed-by=$KEYRING] $MIRROR $suite main"
+	awk '!/^#/ && NF { print ($1 ~ /^src:/ ? "deb-src" : "deb"), $4 }' \
+		"$KCR_ROOT/deps/sources.lock" | sort -u |
+		while read -r kind suite; do
+			echo "$kind [signed-by=$KEYRING] $MIRROR $suite main"
 		done >"$APT_DIR/sources.list"
 	# shellcheck disable=SC2046
 	apt-get -q $(apt_opts) update
@@ -55,13 +56,37 @@ fetch_one() { # fetch_one NAME VERSION SHA256
 	fi
 }
 
+# fetch_source NAME VERSION SHA256: the source package, unpacked into
+# $CACHE_DIR/unpacked/src-NAME (the upstream tarball's sha256 is checked).
+fetch_source() {
+	local name=$1 ver=$2 sum=$3 dir=$CACHE_DIR/srcpkgs/$1 tarball
+	if [ "$(cat "$UNPACK_DIR/src-$name/.sha256" 2>/dev/null)" = "$sum" ]; then
+		return 0
+	fi
+	mkdir -p "$dir"
+	if ! ls "$dir"/*.orig.tar.* >/dev/null 2>&1; then
+		[ -f "$APT_DIR/sources.list" ] || apt_update
+		# shellcheck disable=SC2046
+		(cd "$dir" && apt-get -q $(apt_opts) source --download-only "$name=$ver")
+	fi
+	tarball=$(ls "$dir"/*.orig.tar.*)
+	verify "$tarball" "$sum"
+	rm -rf "$UNPACK_DIR/src-$name"
+	mkdir -p "$UNPACK_DIR/src-$name"
+	tar -C "$UNPACK_DIR/src-$name" --strip-components=1 -xf "$tarball"
+	echo "$sum" >"$UNPACK_DIR/src-$name/.sha256"
+}
+
 fetch_all() {
 	local name ver sum
 	rm -rf "$APT_DIR/sources.list" "$DEB_DIR.tmp"
 	mkdir -p "$DEB_DIR" "$DEB_DIR.tmp" "$UNPACK_DIR"
 	while read -r name ver sum _; do
-		case $name in '#'* | '') continue ;; esac
-		fetch_one "$name" "$ver" "$sum"
+		case $name in
+		'#'* | '') ;;
+		src:*) fetch_source "${name#src:}" "$ver" "$sum" ;;
+		*) fetch_one "$name" "$ver" "$sum" ;;
+		esac
 	done <"$KCR_ROOT/deps/sources.lock"
 	rmdir "$DEB_DIR.tmp"
 }

@@ -25,5 +25,14 @@ build() {
 		-j"$(nproc)"
 }
 
+# The kvm-coco-reset command, static, for the test host.
+helper() {
+	make -s -C "$KCR_ROOT/user/helper" O="$BUILD_DIR/helper" \
+		KVM_HEADERS="$HDR/usr/include" static
+	mkdir -p "$OUT/helper"
+	cp "$BUILD_DIR/helper/kvm-coco-reset.static" "$OUT/helper/kvm-coco-reset"
+}
+
 step headers headers
 step selftests build
+step helper helper

@@ -16,6 +16,12 @@ assemble() {
 	for list in "$@"; do
 		while read -r name limit prog args; do
 			case $name in '#'* | '') continue ;; esac
+			# "+ FILE": a file the tests need, copied as it is.
+			if [ "$name" = + ]; then
+				mkdir -p "$TESTDIR/$(dirname "$limit")"
+				cp "$SELFTESTS/$limit" "$TESTDIR/$limit"
+				continue
+			fi
 			[ -x "$SELFTESTS/$prog" ] || die "$list: $prog was not built"
 			mkdir -p "$TESTDIR/$(dirname "$prog")"
 			strip -o "$TESTDIR/$prog" "$SELFTESTS/$prog"

@@ -4,6 +4,7 @@
  * that run without confidential-computing hardware.
  */
 #include <string.h>
+#include <sys/wait.h>
 
 #include "apic.h"
 #include "kvm_util.h"
@@ -306,6 +307,37 @@ TEST(stats_count_resets)
 	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), 2);
 	TEST_ASSERT(vm_get_stat(vm, vm_reset_last_ns) > 0,
 		    "vm_reset_last_ns must hold the last reset's duration");
+	kvm_vm_free(vm);
+}
+
+/*
+ * A process that holds the VM fd without having created the VM (here a
+ * forked child) may reset it, while KVM's other VM ioctls stay refused.
+ */
+TEST(reset_from_another_process)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int status;
+	pid_t child;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_dirty_state);
+	child = fork();
+	TEST_ASSERT(child >= 0, "fork");
+	if (!child) {
+		struct kvm_reset_vm args = {};
+
+		if (ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) != -1 ||
+		    errno != EIO)
+			_exit(1);
+		_exit(ioctl(vm->fd, KVM_RESET_VM, &args) ? 2 : 0);
+	}
+	TEST_ASSERT_EQ(waitpid(child, &status, 0), child);
+	TEST_ASSERT(WIFEXITED(status) && !WEXITSTATUS(status),
+		    "child: status %#x (1: other ioctls not refused, 2: reset failed)",
+		    status);
+	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), 1);
+	assert_reset_regs(vcpu);
 	kvm_vm_free(vm);
 }
 

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The kvm-coco-reset command: subcommands and shared helpers. */
+#ifndef KCR_CLI_H
+#define KCR_CLI_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Exit codes, documented in kvm-coco-reset.1. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,	/* KVM or the system refused the operation */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_UNSUPPORTED = 3,	/* no KVM, no KVM_RESET_VM, type not resettable */
+	EXIT_NOT_FOUND = 4,	/* no such process, no VM, several VMs */
+	EXIT_PERMISSION = 5,	/* not allowed to access the process */
+};
+
+/* Options every subcommand may take. */
+struct options {
+	pid_t pid;		/* --pid, 0 if not given */
+	int fd;			/* --fd, -1 if not given */
+	int json;		/* --json */
+	int clear_attrs;	/* --clear-mem-attributes */
+};
+
+/*
+ * Parse argv (after the subcommand name) into @opts.  @allowed lists the
+ * long options this subcommand accepts.  Returns 0, 1 for --help, or -1
+ * after printing an error.
+ */
+int parse_options(int argc, char **argv, const char *allowed,
+		  struct options *opts, FILE *err);
+
+/* Map a negative errno of the library to an exit code. */
+int exit_code(int err);
+
+/* Open the VM of --pid/--fd; prints the error and returns an exit code. */
+int open_target_vm(const struct options *opts, int *vm_fd);
+
+/* Print @s as a JSON string. */
+void json_string(FILE *f, const char *s);
+
+int cmd_caps(int argc, char **argv);
+int cmd_reset(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+
+#endif /* KCR_CLI_H */

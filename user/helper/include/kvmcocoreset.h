@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libkvmcocoreset: reset KVM VMs in place with KVM_RESET_VM, and follow
+ * them through KVM's uevents and binary stats.
+ *
+ * Functions return 0 (or a count) on success and a negative errno on
+ * failure; kcr_strerror() turns those into messages for users.
+ */
+#ifndef KVMCOCORESET_H
+#define KVMCOCORESET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What this host offers. */
+struct kcr_caps {
+	uint32_t vm_types;	/* KVM_CAP_VM_TYPES: bit N set = VM type N */
+	uint32_t reset_types;	/* KVM_CAP_VM_RESET: 0 if KVM lacks the ioctl */
+};
+
+/* Probe /dev/kvm.  -ENOENT: no /dev/kvm (KVM not loaded). */
+int kcr_probe_host(struct kcr_caps *caps);
+
+/* KVM_CAP_VM_RESET on a VM fd: 1 if this VM can be reset, 0 if not. */
+int kcr_probe_vm(int vm_fd);
+
+/* Name of VM type @type ("default", "sw_protected", "sev", ...). */
+const char *kcr_vm_type_name(unsigned int type);
+
+#define KCR_RESET_CLEAR_MEM_ATTRIBUTES	(1ULL << 0)
+
+enum kcr_state {
+	KCR_STATE_DONE = 0,		/* the VM awaits its launch flow */
+	KCR_STATE_REINIT_PENDING = 1,	/* retry the reset, or close the VM */
+};
+
+struct kcr_reset_result {
+	enum kcr_state state;
+	uint64_t hw_error;	/* firmware error code, 0 if none */
+};
+
+/*
+ * KVM_RESET_VM on @vm_fd with @flags and @data (0 unless the VM type
+ * defines a use).  Retried while interrupted by a signal (EINTR).
+ */
+int kcr_reset(int vm_fd, uint64_t flags, uint64_t data,
+	      struct kcr_reset_result *result);
+
+/* A message for an error this library returned (negative or positive). */
+const char *kcr_strerror(int err);
+
+/* The KVM_RESET_VM reset counters of a VM, from KVM's binary stats. */
+struct kcr_stats {
+	uint64_t resets;
+	uint64_t last_reset_ns;
+};
+
+/* Through the VM fd (KVM_GET_STATS_FD): for the process that created it. */
+int kcr_stats_read(int vm_fd, struct kcr_stats *stats);
+
+/*
+ * Through debugfs, for any process with access to it: the VM that process
+ * @pid holds as fd @vm_fd (the STATS_PATH of its uevents).
+ */
+int kcr_stats_read_debugfs(pid_t pid, int vm_fd, struct kcr_stats *stats);
+
+/*
+ * The number of process @pid's VM fd: @target_fd if it is one, else the
+ * only one it has.  Errors as for kcr_vm_fd_from_pid().
+ */
+int kcr_find_vm_fd(pid_t pid, int target_fd);
+
+/*
+ * Take a duplicate of the VM fd of process @pid (pidfd_open, pidfd_getfd).
+ * @target_fd < 0: find it among the process's fds.  Errors: -ESRCH no such
+ * process, -EPERM not allowed, -ENOENT the process has no VM, -ENOTUNIQ it
+ * has several (name one), -EBADF @target_fd is not a VM fd.
+ */
+int kcr_vm_fd_from_pid(pid_t pid, int target_fd, int *vm_fd);
+
+/* KVM's VM uevents: EVENT=create, destroy and reset. */
+enum kcr_event_type {
+	KCR_EVENT_CREATE,
+	KCR_EVENT_DESTROY,
+	KCR_EVENT_RESET,
+};
+
+struct kcr_event {
+	enum kcr_event_type type;
+	pid_t pid;
+	long vm_type;		/* reset only; -1 otherwise */
+	uint64_t duration_ns;	/* reset only */
+	uint64_t created;	/* VMs created since KVM was loaded */
+	uint64_t count;		/* VMs alive */
+	char stats_path[256];	/* the VM's directory under debugfs, or "" */
+};
+
+const char *kcr_event_name(enum kcr_event_type type);
+
+/*
+ * Parse one NETLINK_KOBJECT_UEVENT message.  -ENOENT: a valid uevent that
+ * is not a KVM VM event; -EINVAL: malformed or truncated.
+ */
+int kcr_uevent_parse(const char *msg, size_t len, struct kcr_event *event);
+
+/* A uevent listener for a VMM's main loop: poll its fd, then dispatch. */
+struct kcr_monitor;
+typedef void (*kcr_event_fn)(const struct kcr_event *event, void *opaque);
+
+int kcr_monitor_open(struct kcr_monitor **monitor);
+int kcr_monitor_fd(const struct kcr_monitor *monitor);
+/* Handle the messages waiting on the fd; returns the number of events. */
+int kcr_monitor_dispatch(struct kcr_monitor *monitor, kcr_event_fn fn,
+			 void *opaque);
+void kcr_monitor_close(struct kcr_monitor *monitor);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KVMCOCORESET_H */

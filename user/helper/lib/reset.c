@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* KVM_RESET_VM and what its errors mean. */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <linux/kvm.h>
+
+#include "kvmcocoreset.h"
+
+int kcr_reset(int vm_fd, uint64_t flags, uint64_t data,
+	      struct kcr_reset_result *result)
+{
+	struct kvm_reset_vm args;
+	int r;
+
+	do {
+		memset(&args, 0, sizeof(args));
+		args.flags = flags;
+		args.data = data;
+		r = ioctl(vm_fd, KVM_RESET_VM, &args);
+	} while (r < 0 && errno == EINTR);
+
+	if (result) {
+		result->state = args.state;
+		result->hw_error = args.hw_error;
+	}
+	return r < 0 ? -errno : 0;
+}
+
+const char *kcr_strerror(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case 0:
+		return "success";
+	case EINVAL:
+		return "invalid argument (unknown flag, non-zero reserved field, "
+		       "or data this VM type does not use); or not a VM fd";
+	case EOPNOTSUPP:
+		return "this VM cannot be reset (its type is not resettable here, "
+		       "or KVM lacks KVM_RESET_VM)";
+	case ENOTTY:
+		return "KVM lacks KVM_RESET_VM, or this is not a KVM VM file descriptor";
+	case EBADF:
+		return "not a KVM VM file descriptor";
+	case EBUSY:
+		return "a vCPU is running or being created (stop the vCPUs first)";
+	case EFAULT:
+		return "bad address for the ioctl argument";
+	case EIO:
+		return "the VM is dead or a reset step failed; close the VM";
+	case EAGAIN:
+	case ENOSPC:
+	case ENOMEM:
+		return "the new guest context could not be prepared; retry the reset";
+	case EPERM:
+	case EACCES:
+		return "permission denied (ptrace access to the process is needed)";
+	case ESRCH:
+		return "no such process";
+	case ENOENT:
+		return "not found (no KVM VM in that process, or no /dev/kvm)";
+	case ENOTUNIQ:
+		return "the process has several KVM VMs; choose one with --fd";
+	case EPROTO:
+		return "malformed KVM uevent";
+	default:
+		return strerror(err < 0 ? -err : err);
+	}
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* A VM's reset counters from KVM's binary stats (KVM_GET_STATS_FD). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "kvmcocoreset.h"
+
+static int read_exact(int fd, void *buf, size_t len, off_t off)
+{
+	ssize_t n = pread(fd, buf, len, off);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EPROTO;
+}
+
+static int read_stats(int fd, struct kcr_stats *stats)
+{
+	struct kvm_stats_header hdr;
+	struct kvm_stats_desc *desc;
+	size_t desc_size;
+	uint64_t value;
+	int found = 0, r;
+
+	r = read_exact(fd, &hdr, sizeof(hdr), 0);
+	if (r)
+		return r;
+
+	desc_size = sizeof(*desc) + hdr.name_size;
+	desc = malloc(desc_size);
+	if (!desc)
+		return -ENOMEM;
+
+	for (uint32_t i = 0; i < hdr.num_desc && !r; i++) {
+		r = read_exact(fd, desc, desc_size, hdr.desc_offset + i * desc_size);
+		if (r)
+			break;
+		desc->name[hdr.name_size - 1] = '\0';
+		if (strcmp(desc->name, "vm_resets") &&
+		    strcmp(desc->name, "vm_reset_last_ns"))
+			continue;
+		r = read_exact(fd, &value, sizeof(value),
+			       hdr.data_offset + desc->offset);
+		if (r)
+			break;
+		if (!strcmp(desc->name, "vm_resets"))
+			stats->resets = value;
+		else
+			stats->last_reset_ns = value;
+		found++;
+	}
+	free(desc);
+	if (r)
+		return r;
+	return found == 2 ? 0 : -EOPNOTSUPP;
+}
+
+int kcr_stats_read(int vm_fd, struct kcr_stats *stats)
+{
+	int fd, r;
+
+	fd = ioctl(vm_fd, KVM_GET_STATS_FD, NULL);
+	if (fd < 0)
+		return -errno;
+	r = read_stats(fd, stats);
+	close(fd);
+	return r;
+}
+
+static int read_debugfs_value(const char *dir, const char *name, uint64_t *v)
+{
+	char path[256];
+	FILE *f;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	r = fscanf(f, "%llu", (unsigned long long *)v) == 1 ? 0 : -EPROTO;
+	fclose(f);
+	return r;
+}
+
+int kcr_stats_read_debugfs(pid_t pid, int vm_fd, struct kcr_stats *stats)
+{
+	char dir[128];
+	int r;
+
+	/* KVM names a VM's debugfs directory after its creator and fd. */
+	snprintf(dir, sizeof(dir), "/sys/kernel/debug/kvm/%d-%d", (int)pid, vm_fd);
+	r = read_debugfs_value(dir, "vm_resets", &stats->resets);
+	if (!r)
+		r = read_debugfs_value(dir, "vm_reset_last_ns", &stats->last_reset_ns);
+	return r;
+}
