@@ -1,7 +1,10 @@
 #!/bin/bash
 # Build the modules once per prefix of the series, from the unpatched tree
 # (prefix 0) to the whole series, with W=1 and sparse (C=1): every patch
-# must build on its own and add no compiler or sparse warning.
+# must build on its own and add no compiler or sparse warning.  Then the
+# unpatched tree and the whole series again in a 7.3.4 tree configured with
+# TDX host support (which Debian's kernel lacks), with gcc (W=1, sparse) and
+# with clang (W=1): no new warning there either.
 . "$(dirname "$0")/lib.sh"
 
 DIR=$BUILD_DIR/build-checks
@@ -28,38 +31,87 @@ build_sparse() {
 		die "$SPARSE cannot check this kernel"
 }
 
-build_prefix() { # build_prefix N
-	STAGE=$DIR/linux SERIES_LIMIT=$1 "$KCR_ROOT/scripts/stage.sh"
-	mkdir -p "$DIR/out"
-	make -C "$KDIR" M="$DIR/linux/arch/x86/kvm" MO="$DIR/out" \
-		KCR_SRC="$DIR/linux" CC="ccache gcc" W=1 C="${2:-1}" CHECK="$SPARSE" \
-		-j"$(nproc)" modules >"$DIR/build-$1.log" 2>&1 ||
-		{ tail -n 30 "$DIR/build-$1.log"; die "prefix $1 does not build"; }
-	! grep -q "is not available or not up to date" "$DIR/build-$1.log" ||
+# build_prefix N [C [KDIR [NAME [MAKEARGS...]]]]: stage the first N patches,
+# build, and keep the warnings in warnings-NAME-N.txt.
+build_prefix() {
+	local n=$1 c=${2:-1} kdir=${3:-$KDIR} name=${4:-debian} log
+	shift $(($# < 4 ? $# : 4))
+	log=$DIR/build-$name-$n.log
+	STAGE=$DIR/linux SERIES_LIMIT=$n "$KCR_ROOT/scripts/stage.sh"
+	mkdir -p "$DIR/out-$name"
+	make -C "$kdir" M="$DIR/linux/arch/x86/kvm" MO="$DIR/out-$name" \
+		KCR_SRC="$DIR/linux" W=1 C="$c" CHECK="$SPARSE" \
+		-j"$(nproc)" "$@" modules >"$log" 2>&1 ||
+		{ tail -n 30 "$log"; die "$name: prefix $n does not build"; }
+	[ "$c" = 0 ] || ! grep -q "is not available or not up to date" "$log" ||
 		die "sparse did not run"
-	warnings "$DIR/build-$1.log" >"$DIR/warnings-$1.txt"
+	warnings "$log" >"$DIR/warnings-$name-$n.txt"
 }
 
-run() {
-	local n total new
-	total=$(grep -c -v -e '^#' -e '^$' "$SERIES_DIR/series" || true)
+# variant_kdir NAME MAKEARGS: a KDIR from Debian's configuration with TDX
+# host support enabled, prepared with MAKEARGS (e.g. the clang toolchain).
+variant_kdir() {
+	local name=$1 kdir=$CACHE_DIR/kdir-$1 key
+	shift
+	key=$(echo "$* $(hash_of "$HDR/.config" "$SRC/.kcr-sha256" "$0")" | sha256sum | cut -c1-16)
+	if [ "$(cat "$kdir/.kcr-key" 2>/dev/null)" != "$key" ]; then
+		rm -rf "$kdir"
+		mkdir -p "$kdir"
+		cp "$HDR/.config" "$kdir/.config"
+		"$SRC/scripts/config" --file "$kdir/.config" -e INTEL_TDX_HOST -e KVM_INTEL_TDX
+		make -s -C "$SRC" O="$kdir" KERNELRELEASE="$KREL" "$@" olddefconfig
+		make -s -C "$SRC" O="$kdir" KERNELRELEASE="$KREL" -j"$(nproc)" "$@" modules_prepare
+		cp "$HDR/Module.symvers" "$kdir/Module.symvers"
+		echo "$key" >"$kdir/.kcr-key"
+	fi
+	grep -q '^CONFIG_KVM_INTEL_TDX=y' "$kdir/.config" ||
+		die "$kdir: CONFIG_KVM_INTEL_TDX did not stay enabled"
+}
+
+# compare NAME N: warnings of prefix N that prefix 0 does not have.
+compare() {
+	local new
+	new=$(comm -13 "$DIR/warnings-$1-0.txt" "$DIR/warnings-$1-$2.txt")
+	if [ -n "$new" ]; then
+		printf '%s\n' "$new"
+		die "$1: the series adds the warnings above"
+	fi
+}
+
+total() { grep -c -v -e '^#' -e '^$' "$SERIES_DIR/series" || true; }
+
+each_patch() {
+	local n
 	mkdir -p "$DIR"
 	# The baseline: every file compiled and checked once.
-	build_prefix 0 2
-	cp "$DIR/warnings-0.txt" "$DIR/warnings-known.txt"
-	for n in $(seq 1 "$total"); do
-		build_prefix "$n"
-		new=$(comm -13 "$DIR/warnings-known.txt" "$DIR/warnings-$n.txt")
-		if [ -n "$new" ]; then
-			printf '%s\n' "$new"
-			die "patch $n adds the warnings above (W=1, sparse)"
-		fi
-		log "patch $n/$total builds, no new W=1 or sparse warning"
+	build_prefix 0 2 "$KDIR" debian CC="ccache gcc"
+	for n in $(seq 1 "$(total)"); do
+		build_prefix "$n" 1 "$KDIR" debian CC="ccache gcc"
+		compare debian "$n"
+		log "patch $n/$(total) builds, no new W=1 or sparse warning"
 	done
-	log "baseline: $(wc -l <"$DIR/warnings-0.txt") distinct W=1/sparse warnings in unpatched KVM"
+	log "baseline: $(wc -l <"$DIR/warnings-debian-0.txt") distinct W=1/sparse warnings in unpatched KVM"
+}
+
+tdx_gcc() {
+	variant_kdir tdx CC=gcc
+	build_prefix 0 2 "$CACHE_DIR/kdir-tdx" tdx CC="ccache gcc"
+	build_prefix "$(total)" 1 "$CACHE_DIR/kdir-tdx" tdx CC="ccache gcc"
+	compare tdx "$(total)"
+}
+
+tdx_clang() {
+	variant_kdir tdx-clang LLVM=-19
+	build_prefix 0 0 "$CACHE_DIR/kdir-tdx-clang" clang LLVM=-19 CC="ccache clang-19"
+	build_prefix "$(total)" 0 "$CACHE_DIR/kdir-tdx-clang" clang LLVM=-19 CC="ccache clang-19"
+	compare clang "$(total)"
 }
 
 : "${KDIR:?}"
 KSRC=${KSRC:-$CACHE_DIR/src/linux-7.3.4}
+SRC=$CACHE_DIR/src/linux-7.3.4
+HDR=$CACHE_DIR/unpacked/linux-headers-$KREL/usr/src/linux-headers-$KREL
 step sparse build_sparse
-step build-checks run
+step build-each-patch each_patch
+step build-tdx-gcc tdx_gcc
+step build-tdx-clang tdx_clang

@@ -6,7 +6,7 @@
 
 PKGS="make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio kmod
 xz-utils busybox-static ccache sparse clang perl patch git rsync
-python3 ca-certificates libnl-3-dev pkg-config"
+python3 ca-certificates libnl-3-dev pkg-config clang-19 lld-19 llvm-19"
 QEMU_PKG="qemu-system-x86/bookworm-backports"
 BPO_LIST=/etc/apt/sources.list.d/kvm-coco-reset-bookworm-backports.sources
 

@@ -7,7 +7,7 @@
 
 KSRC=${KSRC:-$CACHE_DIR/src/linux-7.3.4}
 STAGE=${STAGE:-$BUILD_DIR/linux}
-SERIES_DIR=$KCR_ROOT/kernel/kvm-coco-reset/patches
+SERIES_DIR=${SERIES_DIR:-$KCR_ROOT/kernel/kvm-coco-reset/patches}
 
 # The series, or its first $SERIES_LIMIT patches.
 series() {

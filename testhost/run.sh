@@ -12,6 +12,7 @@ KERNEL=${KERNEL:-$CACHE_DIR/unpacked/linux-binary-$KREL/usr/lib/modules/$KREL/vm
 QEMU=${QEMU:-qemu-system-x86_64}
 SMP=${SMP:-2}
 MEM=${MEM:-4G}
+TCG_THREAD=${TCG_THREAD:-single}
 
 boot() {
 	local limit rc=0
@@ -21,7 +22,7 @@ boot() {
 	tail -n +1 -f "$LOGDIR/tap.log" &
 	local tailpid=$!
 	timeout --foreground -k 10 "$limit" "$QEMU" \
-		-accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM" \
+		-accel "tcg,thread=$TCG_THREAD" -cpu max -smp "$SMP" -m "$MEM" \
 		-kernel "$KERNEL" -initrd "$LOGDIR/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 loglevel=6 rdinit=/init" \
 		-display none -monitor none -no-reboot \

@@ -25,6 +25,31 @@ struct vm_boot_image {
 	size_t size;
 };
 
+/*
+ * In a kselftest harness TEST: skip the test, naming the requirement,
+ * unless @cond holds (TEST_REQUIRE would exit without the harness knowing
+ * the reason).
+ */
+#define KCR_REQUIRE(cond)						\
+do {									\
+	if (!(cond))							\
+		SKIP(return, "requirement not met: %s", #cond);		\
+} while (0)
+
+extern const struct vm_shape sw_protected_shape;
+
+/* Where the tests put the memory their guests dirty. */
+#define DATA_GPA	0xc0000000ul
+#define DATA_SLOT	10
+
+/*
+ * A VM of @shape with one vCPU running @guest_code and @npages at DATA_GPA,
+ * identity-mapped, in memslot DATA_SLOT: plain memory, or with @private
+ * guest_memfd memory set private.
+ */
+struct kvm_vm *vm_create_with_data(struct vm_shape shape, struct kvm_vcpu **vcpu,
+				   void *guest_code, int npages, bool private);
+
 /* KVM_CHECK_EXTENSION(KVM_CAP_VM_RESET) on /dev/kvm: resettable VM types. */
 u32 kvm_reset_vm_types(void);
 

@@ -8,6 +8,25 @@
 #include "vm_reset.h"
 #include "ucall_common.h"
 
+const struct vm_shape sw_protected_shape = {
+	.mode = VM_MODE_DEFAULT,
+	.type = KVM_X86_SW_PROTECTED_VM,
+};
+
+struct kvm_vm *vm_create_with_data(struct vm_shape shape, struct kvm_vcpu **vcpu,
+				   void *guest_code, int npages, bool private)
+{
+	struct kvm_vm *vm;
+
+	vm = vm_create_shape_with_one_vcpu(shape, vcpu, guest_code);
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
+				    npages, private ? KVM_MEM_GUEST_MEMFD : 0);
+	virt_map(vm, DATA_GPA, DATA_GPA, npages);
+	if (private)
+		vm_mem_set_private(vm, DATA_GPA, npages * PAGE_SIZE);
+	return vm;
+}
+
 u32 kvm_reset_vm_types(void)
 {
 	return kvm_check_cap(KVM_CAP_VM_RESET);
@@ -28,6 +47,9 @@ void vm_reset(struct kvm_vm *vm, u64 flags)
 	TEST_ASSERT(args.state == KVM_RESET_VM_STATE_DONE && !args.hw_error,
 		    "KVM_RESET_VM: expected state DONE and hw_error 0, got state %llu hw_error 0x%llx",
 		    args.state, args.hw_error);
+
+	/* The guest's page tables are plain memory again until the next launch. */
+	vm->arch.is_pt_protected = false;
 }
 
 static void *boot_memory(struct kvm_vm *vm, size_t *size)

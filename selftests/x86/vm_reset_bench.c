@@ -13,8 +13,6 @@
 #include "ucall_common.h"
 #include "vm_reset.h"
 
-#define DATA_GPA	0xc0000000ul
-#define DATA_SLOT	10
 #define DATA_PAGES	64
 
 static void guest_touch_private(void)
@@ -26,18 +24,8 @@ static void guest_touch_private(void)
 
 static struct kvm_vm *build_vm(struct kvm_vcpu **vcpu)
 {
-	const struct vm_shape shape = {
-		.mode = VM_MODE_DEFAULT,
-		.type = KVM_X86_SW_PROTECTED_VM,
-	};
-	struct kvm_vm *vm;
-
-	vm = vm_create_shape_with_one_vcpu(shape, vcpu, guest_touch_private);
-	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
-				    DATA_PAGES, KVM_MEM_GUEST_MEMFD);
-	virt_map(vm, DATA_GPA, DATA_GPA, DATA_PAGES);
-	vm_mem_set_private(vm, DATA_GPA, DATA_PAGES * PAGE_SIZE);
-	return vm;
+	return vm_create_with_data(sw_protected_shape, vcpu, guest_touch_private,
+				   DATA_PAGES, true);
 }
 
 static u64 now_ns(void)

@@ -13,8 +13,6 @@
 #include "vm_reset.h"
 #include "kselftest_harness.h"
 
-#define DATA_GPA	0xc0000000ul
-#define DATA_SLOT	10
 #define DATA_PAGES	64
 #define CYCLES		1000
 #define WARMUP		20
@@ -63,23 +61,16 @@ FIXTURE_TEARDOWN(cycles) {}
 /* Under TCG this takes 20 to 40 s; the harness's default limit is 30 s. */
 TEST_F_TIMEOUT(cycles, thousand_resets_no_growth, 600)
 {
-	const struct vm_shape shape = {
-		.mode = VM_MODE_DEFAULT,
-		.type = KVM_X86_SW_PROTECTED_VM,
-	};
 	struct vcpu_boot_state boot;
 	struct vm_boot_image image;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	long base = 0, now;
 
-	TEST_REQUIRE(kvm_reset_vm_types() & BIT(KVM_X86_SW_PROTECTED_VM));
+	KCR_REQUIRE(kvm_reset_vm_types() & BIT(KVM_X86_SW_PROTECTED_VM));
 
-	vm = vm_create_shape_with_one_vcpu(shape, &vcpu, guest_dirty_private);
-	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
-				    DATA_PAGES, KVM_MEM_GUEST_MEMFD);
-	virt_map(vm, DATA_GPA, DATA_GPA, DATA_PAGES);
-	vm_mem_set_private(vm, DATA_GPA, DATA_PAGES * PAGE_SIZE);
+	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_dirty_private,
+				 DATA_PAGES, true);
 	vcpu_save_boot_state(vcpu, &boot);
 	vm_save_boot_image(vm, &image);
 

@@ -13,14 +13,12 @@
 #include "ucall_common.h"
 #include "vm_reset.h"
 
-#define SECRET_GPA	0xc0000000ul
-#define SECRET_SLOT	10
 #define SECRET		"kvm-coco-reset: the guest's secret"
 
 static void guest_write_secret(void)
 {
-	memcpy((void *)SECRET_GPA, SECRET, sizeof(SECRET));
-	GUEST_SYNC(*(u64 *)SECRET_GPA);
+	memcpy((void *)DATA_GPA, SECRET, sizeof(SECRET));
+	GUEST_SYNC(*(u64 *)DATA_GPA);
 }
 
 static void guest_read_secret(void)
@@ -28,16 +26,12 @@ static void guest_read_secret(void)
 	u64 acc = 0;
 
 	for (int i = 0; i < PAGE_SIZE / 8; i++)
-		acc |= ((volatile u64 *)SECRET_GPA)[i];
+		acc |= ((volatile u64 *)DATA_GPA)[i];
 	GUEST_SYNC(acc);
 }
 
 int main(void)
 {
-	const struct vm_shape shape = {
-		.mode = VM_MODE_DEFAULT,
-		.type = KVM_X86_SW_PROTECTED_VM,
-	};
 	struct vcpu_boot_state boot;
 	struct vm_boot_image image;
 	struct kvm_vcpu *vcpu;
@@ -48,16 +42,12 @@ int main(void)
 	TEST_REQUIRE(kvm_reset_vm_types() & BIT(KVM_X86_SW_PROTECTED_VM));
 	printf("KVM_CAP_VM_RESET: resettable VM types %#x\n", kvm_reset_vm_types());
 
-	vm = vm_create_shape_with_one_vcpu(shape, &vcpu, guest_write_secret);
-	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, SECRET_GPA,
-				    SECRET_SLOT, 1, KVM_MEM_GUEST_MEMFD);
-	virt_map(vm, SECRET_GPA, SECRET_GPA, 1);
-	vm_mem_set_private(vm, SECRET_GPA, PAGE_SIZE);
+	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_write_secret, 1, true);
 	vcpu_save_boot_state(vcpu, &boot);
 	vm_save_boot_image(vm, &image);
 	fd = vm->fd;
 	printf("software-protected VM: VM fd %d, vCPU fd %d, private page at GPA %#lx\n",
-	       vm->fd, vcpu->fd, SECRET_GPA);
+	       vm->fd, vcpu->fd, DATA_GPA);
 
 	word = vcpu_run_to_sync(vcpu);
 	printf("boot 1: the guest wrote \"%s\" to private memory (first word %#llx)\n",

@@ -14,8 +14,6 @@
 #include "vm_reset.h"
 #include "kselftest_harness.h"
 
-#define DATA_GPA	0xc0000000ul
-#define DATA_SLOT	10
 /* An ioctl number next to KVM_RESET_VM that no KVM version assigns. */
 #define KVM_UNKNOWN_IOCTL	_IOWR(KVMIO, 0xd7, struct kvm_reset_vm)
 
@@ -37,12 +35,7 @@ static void guest_sync_forever(void)
 
 static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *guest_code)
 {
-	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, guest_code);
-
-	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA,
-				    DATA_SLOT, 1, 0);
-	virt_map(vm, DATA_GPA, DATA_GPA, 1);
-	return vm;
+	return vm_create_with_data(VM_SHAPE_DEFAULT, vcpu, guest_code, 1, false);
 }
 
 /* Fail with @err, then show that nothing changed and that the VM runs on. */

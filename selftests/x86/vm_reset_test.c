@@ -13,16 +13,9 @@
 #include "vm_reset.h"
 #include "kselftest_harness.h"
 
-#define DATA_GPA	0xc0000000ul
-#define DATA_SLOT	10
 #define DATA_WORDS	(PAGE_SIZE / sizeof(u64))
 #define SHARED_MAGIC	0x5a5a5a5a5a5a5a5aull
 #define SECRET		0x5ec2e7000000cafeull
-
-static const struct vm_shape sw_protected_shape = {
-	.mode = VM_MODE_DEFAULT,
-	.type = KVM_X86_SW_PROTECTED_VM,
-};
 
 /* Leave marks a RESET must erase, in registers, and one it must keep. */
 static void guest_dirty_state(void)
@@ -56,19 +49,6 @@ static void guest_or_page(void)
 	for (i = 0; i < DATA_WORDS; i++)
 		acc |= READ_ONCE(p[i]);
 	GUEST_SYNC(acc);
-}
-
-static struct kvm_vm *create_vm_with_data_page(struct vm_shape shape,
-					       struct kvm_vcpu **vcpu,
-					       void *guest_code, u32 memflags)
-{
-	struct kvm_vm *vm;
-
-	vm = vm_create_shape_with_one_vcpu(shape, vcpu, guest_code);
-	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA,
-				    DATA_SLOT, 1, memflags);
-	virt_map(vm, DATA_GPA, DATA_GPA, 1);
-	return vm;
 }
 
 #define ASSERT_SEG(seg, sel, b, lim)						\
@@ -165,8 +145,7 @@ TEST(default_vm_vcpu_back_to_reset_shared_memory_kept)
 	struct kvm_vm *vm;
 	int vm_fd, vcpu_fd;
 
-	vm = create_vm_with_data_page(VM_SHAPE_DEFAULT, &vcpu,
-				      guest_dirty_state, 0);
+	vm = vm_create_with_data(VM_SHAPE_DEFAULT, &vcpu, guest_dirty_state, 1, false);
 	vcpu_save_boot_state(vcpu, &boot);
 	vm_fd = vm->fd;
 	vcpu_fd = vcpu->fd;
@@ -205,23 +184,22 @@ TEST(application_processor_back_to_uninitialized)
 	kvm_vm_free(vm);
 }
 
-static void check_private_reset(u64 flags, u64 expect_or, u64 expect_first)
+static void check_private_reset(struct __test_metadata *_metadata, u64 flags,
+				u64 expect_or, u64 expect_first)
 {
 	struct vcpu_boot_state boot;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	u64 *shared;
 
-	TEST_REQUIRE(kvm_check_cap(KVM_CAP_VM_TYPES) & BIT(KVM_X86_SW_PROTECTED_VM));
-	TEST_REQUIRE(kvm_reset_vm_types() & BIT(KVM_X86_SW_PROTECTED_VM));
+	KCR_REQUIRE(kvm_check_cap(KVM_CAP_VM_TYPES) & BIT(KVM_X86_SW_PROTECTED_VM));
+	KCR_REQUIRE(kvm_reset_vm_types() & BIT(KVM_X86_SW_PROTECTED_VM));
 
-	vm = create_vm_with_data_page(sw_protected_shape, &vcpu,
-				      guest_write_secret, KVM_MEM_GUEST_MEMFD);
+	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_write_secret, 1, true);
 	vcpu_save_boot_state(vcpu, &boot);
 	shared = addr_gpa2hva(vm, DATA_GPA);
 	for (int i = 0; i < DATA_WORDS; i++)
 		shared[i] = SHARED_MAGIC;
-	vm_mem_set_private(vm, DATA_GPA, PAGE_SIZE);
 
 	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), SECRET ^ (DATA_WORDS - 1));
 	TEST_ASSERT(shared[0] == SHARED_MAGIC,
@@ -239,14 +217,14 @@ static void check_private_reset(u64 flags, u64 expect_or, u64 expect_first)
 /* Attributes stay private: the guest reads its private page, now zeroes. */
 TEST(sw_protected_private_memory_reads_zero)
 {
-	check_private_reset(0, 0, 0);
+	check_private_reset(_metadata, 0, 0, 0);
 }
 
 /* With the flag the GPA is shared again and reads the shared page. */
 TEST(sw_protected_clear_mem_attributes)
 {
-	check_private_reset(KVM_RESET_VM_F_CLEAR_MEM_ATTRIBUTES, SHARED_MAGIC,
-			    SHARED_MAGIC);
+	check_private_reset(_metadata, KVM_RESET_VM_F_CLEAR_MEM_ATTRIBUTES,
+			    SHARED_MAGIC, SHARED_MAGIC);
 }
 
 TEST(capability_is_a_subset_of_vm_types)
@@ -275,8 +253,7 @@ TEST(vm_still_usable_after_reset)
 	struct kvm_vcpu *vcpu, *vcpu2;
 	struct kvm_vm *vm;
 
-	vm = create_vm_with_data_page(VM_SHAPE_DEFAULT, &vcpu,
-				      guest_dirty_state, 0);
+	vm = vm_create_with_data(VM_SHAPE_DEFAULT, &vcpu, guest_dirty_state, 1, false);
 	vcpu_save_boot_state(vcpu, &boot);
 	vm_reset(vm, 0);
 

@@ -62,10 +62,6 @@ static void wait_for_event(int fd, const char *event, struct kvm_uevent *ev)
 
 TEST(reset_uevent_has_documented_keys)
 {
-	const struct vm_shape shape = {
-		.mode = VM_MODE_DEFAULT,
-		.type = KVM_X86_SW_PROTECTED_VM,
-	};
 	char path[300];
 	struct kvm_uevent ev;
 	struct kvm_vcpu *vcpu;
@@ -73,10 +69,10 @@ TEST(reset_uevent_has_documented_keys)
 	struct stat st;
 	int fd;
 
-	TEST_REQUIRE(kvm_reset_vm_types() & BIT(KVM_X86_SW_PROTECTED_VM));
+	KCR_REQUIRE(kvm_reset_vm_types() & BIT(KVM_X86_SW_PROTECTED_VM));
 	fd = open_uevent_socket();
 
-	vm = vm_create_shape_with_one_vcpu(shape, &vcpu, NULL);
+	vm = vm_create_shape_with_one_vcpu(sw_protected_shape, &vcpu, NULL);
 	wait_for_event(fd, "create", &ev);
 	vm_reset(vm, 0);
 	wait_for_event(fd, "reset", &ev);
