@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KVM_RESET_VM of a TD (needs TDX; skips elsewhere): the smallest TD that
+ * proves a reset.  Create, initialize, finalize and run a TD that reports
+ * its payload; reset; initialize again with another payload; run again.
+ * Also: the misc cgroup "tdx" count stays, and the reset and relaunch work
+ * when every other key ID is taken.
+ *
+ * MRTD is visible only inside the TD (TDG.MR.REPORT); that the TD runs the
+ * new image, which KVM_TDX_INIT_MEM_REGION measured, shows the relaunch was
+ * measured afresh.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kvm_util.h"
+#include "tdx.h"
+#include "vm_reset.h"
+#include "kselftest_harness.h"
+
+#define require_td()						\
+do {								\
+	const char *why = td_missing();				\
+								\
+	if (why)						\
+		SKIP(return, "%s", why);			\
+	KCR_REQUIRE(kvm_reset_vm_types() & BIT(KVM_X86_TDX_VM));\
+} while (0)
+
+static long misc_current_tdx(void)
+{
+	char line[64];
+	long v = -1;
+	FILE *f = fopen("/sys/fs/cgroup/misc.current", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "tdx %ld", &v);
+	fclose(f);
+	return v;
+}
+
+TEST(td_reset_relaunch)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	long charged;
+
+	require_td();
+	vm = td_create(&vcpu);
+	td_launch(vm, vcpu, 0xa1);
+	TEST_ASSERT_EQ(td_run_to_report(vcpu), 0xa1);
+	charged = misc_current_tdx();
+
+	vm_reset(vm, 0);
+	TEST_ASSERT_EQ(misc_current_tdx(), charged);
+
+	td_launch(vm, vcpu, 0xb2);
+	TEST_ASSERT_EQ(td_run_to_report(vcpu), 0xb2);
+	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), 1);
+	kvm_vm_free(vm);
+}
+
+TEST(td_reset_with_keyid_pool_full)
+{
+	struct kvm_vm *vm, *others[1024];
+	struct kvm_vcpu *vcpu;
+	int n;
+
+	require_td();
+	vm = td_create(&vcpu);
+	td_launch(vm, vcpu, 1);
+	TEST_ASSERT_EQ(td_run_to_report(vcpu), 1);
+
+	for (n = 0; n < ARRAY_SIZE(others); n++) {
+		others[n] = vm_create_barebones_type(KVM_X86_TDX_VM);
+		vm_enable_cap(others[n], KVM_CAP_SPLIT_IRQCHIP, 24);
+		if (__td_init_vm(others[n])) {
+			kvm_vm_free(others[n]);
+			break;
+		}
+	}
+	TEST_ASSERT(n < ARRAY_SIZE(others), "could not exhaust the TDX key IDs");
+
+	vm_reset(vm, 0);
+	td_launch(vm, vcpu, 2);
+	TEST_ASSERT_EQ(td_run_to_report(vcpu), 2);
+
+	while (n--)
+		kvm_vm_free(others[n]);
+	kvm_vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
