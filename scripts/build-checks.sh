@@ -38,6 +38,9 @@ build_prefix() {
 	shift $(($# < 4 ? $# : 4))
 	log=$DIR/build-$name-$n.log
 	STAGE=$DIR/linux SERIES_LIMIT=$n "$KCR_ROOT/scripts/stage.sh"
+	# The baseline is built from scratch: objects of an earlier run's
+	# series would look newer than the pristine sources.
+	[ "$n" != 0 ] || rm -rf "$DIR/out-$name"
 	mkdir -p "$DIR/out-$name"
 	make -C "$kdir" M="$DIR/linux/arch/x86/kvm" MO="$DIR/out-$name" \
 		KCR_SRC="$DIR/linux" W=1 C="$c" CHECK="$SPARSE" \
