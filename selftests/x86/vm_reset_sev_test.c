@@ -4,7 +4,8 @@
  * elsewhere): launch a guest that reports its payload, reset in place,
  * relaunch with another payload, and check that the firmware created a new
  * guest context, that the ASID and its misc cgroup charge stayed, that the
- * reset works with the ASID pool otherwise full, and the refusals.
+ * reset works with the ASID pool otherwise full, the refusals, and EIO for
+ * a VM that KVM killed (the source of an intra-host migration).
  *
  * The launch measurement is an HMAC keyed with the platform owner's
  * transport key (SEV) or is reported only through an attestation report
@@ -222,6 +223,25 @@ TEST(sev_mirror_refusals)
 	kvm_vm_free(mirror);
 	vm_reset(owner, 0);
 	kvm_vm_free(owner);
+}
+
+/* KVM kills the source of an intra-host migration: its reset gets EIO. */
+TEST(sev_dead_vm_eio)
+{
+	const struct sev_type *t = &types[0];
+	struct kvm_reset_vm args = {};
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *src, *dst;
+
+	require(t);
+	src = vm_sev_create_with_one_vcpu(t->type, guest_sev, &vcpu);
+	dst = vm_create_barebones_type(t->type);
+	vm_enable_cap(dst, KVM_CAP_VM_MOVE_ENC_CONTEXT_FROM, src->fd);
+
+	TEST_ASSERT(__vm_reset(src, &args) == -1 && errno == EIO,
+		    "dead VM: expected EIO, errno %d", errno);
+	kvm_vm_free(dst);
+	kvm_vm_free(src);
 }
 
 TEST_HARNESS_MAIN
