@@ -45,7 +45,7 @@ help:
 	@echo '  make modules        build kvm.ko, kvm-amd.ko, kvm-intel.ko against KDIR'
 	@echo '  make selftests      build upstream KVM selftests and ours (static)'
 	@echo '  make checkpatch     scripts/checkpatch.pl --strict over the series'
-	@echo '  make build-checks   build every prefix of the series with W=1 and sparse'
+	@echo '  make build-checks   W=1 build after each patch; sparse, TDX config and clang builds'
 	@echo '  make test-upstream  run the upstream regression subset on the test host'
 	@echo '  make test-kcr       run our selftests on the test host'
 	@echo '  make test-helper    unit tests of user/helper (ASan, UBSan)'
