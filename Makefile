@@ -5,7 +5,6 @@
 
 CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kvm-coco-reset
 BUILD_DIR ?= $(CACHE_DIR)/build
-KSRC      ?= $(CACHE_DIR)/src/linux-7.3.4
 KDIR      ?= $(CACHE_DIR)/kdir
 STAGE     := $(BUILD_DIR)/linux
 LOGDIR    ?= $(BUILD_DIR)/logs
@@ -81,9 +80,14 @@ checkpatch: stage
 build-checks: $(KDIR_DEP)
 	$(Q)KDIR=$(KDIR) scripts/build-checks.sh
 
+# testhost_suite NAME LIST: gather LIST's programs, run them on the test host.
+define testhost_suite
+	$(Q)testhost/assemble.sh $(BUILD_DIR)/tests-$(1) $(2)
+	$(Q)testhost/run.sh $(BUILD_DIR)/tests-$(1) $(LOGDIR)/$(1)
+endef
+
 test-upstream: modules selftests
-	$(Q)testhost/assemble.sh $(BUILD_DIR)/tests-upstream $(UPSTREAM_LIST)
-	$(Q)testhost/run.sh $(BUILD_DIR)/tests-upstream $(LOGDIR)/upstream
+	$(call testhost_suite,upstream,$(UPSTREAM_LIST))
 
 test-helper: selftests
 	$(Q)$(MAKE) -s -C user/helper O=$(BUILD_DIR)/helper-check \
@@ -91,16 +95,14 @@ test-helper: selftests
 		KSELFTEST=$(STAGE)/tools/testing/selftests check
 
 test-kcr: modules selftests
-	$(Q)testhost/assemble.sh $(BUILD_DIR)/tests-kcr $(KCR_LIST)
-	$(Q)testhost/run.sh $(BUILD_DIR)/tests-kcr $(LOGDIR)/kcr
+	$(call testhost_suite,kcr,$(KCR_LIST))
 
 testhost-run: modules selftests
 	$(Q)test -n "$(PROG)" || { echo 'usage: make testhost-run PROG=./prog [ARGS=...]'; exit 2; }
 	$(Q)testhost/one.sh $(BUILD_DIR)/tests-one $(LOGDIR)/one "$(PROG)" "$(or $(TIMEOUT),600)" $(ARGS)
 
 demo: modules selftests
-	$(Q)testhost/assemble.sh $(BUILD_DIR)/tests-demo testhost/demo.list
-	$(Q)testhost/run.sh $(BUILD_DIR)/tests-demo $(LOGDIR)/demo
+	$(call testhost_suite,demo,testhost/demo.list)
 
 check: checkpatch build-checks test-helper test-upstream test-kcr
 

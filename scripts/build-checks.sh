@@ -38,9 +38,6 @@ build_prefix() {
 	shift $(($# < 4 ? $# : 4))
 	log=$DIR/build-$name-$n.log
 	STAGE=$DIR/linux SERIES_LIMIT=$n "$KCR_ROOT/scripts/stage.sh"
-	# The baseline is built from scratch: objects of an earlier run's
-	# series would look newer than the pristine sources.
-	[ "$n" != 0 ] || rm -rf "$DIR/out-$name"
 	mkdir -p "$DIR/out-$name"
 	make -C "$kdir" M="$DIR/linux/arch/x86/kvm" MO="$DIR/out-$name" \
 		KCR_SRC="$DIR/linux" W=1 C="$c" CHECK="$SPARSE" \
@@ -49,26 +46,6 @@ build_prefix() {
 	[ "$c" = 0 ] || ! grep -q "is not available or not up to date" "$log" ||
 		die "sparse did not run"
 	warnings "$log" >"$DIR/warnings-$name-$n.txt"
-}
-
-# variant_kdir NAME MAKEARGS: a KDIR from Debian's configuration with TDX
-# host support enabled, prepared with MAKEARGS (e.g. the clang toolchain).
-variant_kdir() {
-	local name=$1 kdir=$CACHE_DIR/kdir-$1 key
-	shift
-	key=$(echo "$* $(hash_of "$HDR/.config" "$SRC/.kcr-sha256" "$0")" | sha256sum | cut -c1-16)
-	if [ "$(cat "$kdir/.kcr-key" 2>/dev/null)" != "$key" ]; then
-		rm -rf "$kdir"
-		mkdir -p "$kdir"
-		cp "$HDR/.config" "$kdir/.config"
-		"$SRC/scripts/config" --file "$kdir/.config" -e INTEL_TDX_HOST -e KVM_INTEL_TDX
-		make -s -C "$SRC" O="$kdir" KERNELRELEASE="$KREL" "$@" olddefconfig
-		make -s -C "$SRC" O="$kdir" KERNELRELEASE="$KREL" -j"$(nproc)" "$@" modules_prepare
-		cp "$HDR/Module.symvers" "$kdir/Module.symvers"
-		echo "$key" >"$kdir/.kcr-key"
-	fi
-	grep -q '^CONFIG_KVM_INTEL_TDX=y' "$kdir/.config" ||
-		die "$kdir: CONFIG_KVM_INTEL_TDX did not stay enabled"
 }
 
 # compare NAME N: warnings of prefix N that prefix 0 does not have.
@@ -102,14 +79,14 @@ each_patch() {
 # The TDX SEAMCALL wrappers live in a vmlinux built with INTEL_TDX_HOST,
 # which Debian's is not: modpost may only warn that they are unresolved.
 tdx_gcc() {
-	variant_kdir tdx CC=gcc
+	prepare_kdir "$CACHE_DIR/kdir-tdx" "$TDX_OPTIONS"
 	build_prefix 0 2 "$CACHE_DIR/kdir-tdx" tdx CC="ccache gcc" KBUILD_MODPOST_WARN=1
 	build_prefix "$(total)" 2 "$CACHE_DIR/kdir-tdx" tdx CC="ccache gcc" KBUILD_MODPOST_WARN=1
 	compare tdx "$(total)"
 }
 
 tdx_clang() {
-	variant_kdir tdx-clang LLVM=-19
+	prepare_kdir "$CACHE_DIR/kdir-tdx-clang" "$TDX_OPTIONS" LLVM=-19
 	build_prefix 0 0 "$CACHE_DIR/kdir-tdx-clang" clang LLVM=-19 CC="ccache clang-19" \
 		KBUILD_MODPOST_WARN=1
 	build_prefix "$(total)" 0 "$CACHE_DIR/kdir-tdx-clang" clang LLVM=-19 CC="ccache clang-19" \
@@ -118,9 +95,7 @@ tdx_clang() {
 }
 
 : "${KDIR:?}"
-KSRC=${KSRC:-$CACHE_DIR/src/linux-7.3.4}
-SRC=$CACHE_DIR/src/linux-7.3.4
-HDR=$CACHE_DIR/unpacked/linux-headers-$KREL/usr/src/linux-headers-$KREL
+TDX_OPTIONS="INTEL_TDX_HOST KVM_INTEL_TDX"
 step sparse build_sparse
 step build-each-patch each_patch
 step build-tdx-gcc tdx_gcc

@@ -6,9 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 
 UNPACK=$CACHE_DIR/unpacked
-HDR=$UNPACK/linux-headers-$KREL/usr/src/linux-headers-$KREL
-SRC=$CACHE_DIR/src/linux-7.3.4
-KDIR=${KDIR_OUT:-$CACHE_DIR/kdir}
+HDR=$DEBIAN_HDR
+SRC=$DEBIAN_SRC
+KDIR=$CACHE_DIR/kdir
 TARBALL=$UNPACK/linux-source-7.3/usr/src/linux-source-7.3.tar.xz
 
 unpack_source() {
@@ -20,19 +20,6 @@ unpack_source() {
 	tar -C "$SRC.tmp" --strip-components=1 -xf "$TARBALL"
 	echo "$want" >"$SRC.tmp/.kcr-sha256"
 	mv "$SRC.tmp" "$SRC"
-}
-
-prepare_kdir() {
-	local key
-	key=$(hash_of "$SRC/.kcr-sha256" "$HDR/.config" "$HDR/Module.symvers" "$0")
-	[ "$(cat "$KDIR/.kcr-key" 2>/dev/null)" = "$key" ] && return 0
-	rm -rf "$KDIR"
-	mkdir -p "$KDIR"
-	cp "$HDR/.config" "$KDIR/.config"
-	make -s -C "$SRC" O="$KDIR" KERNELRELEASE="$KREL" olddefconfig
-	make -s -C "$SRC" O="$KDIR" KERNELRELEASE="$KREL" -j"$(nproc)" modules_prepare
-	cp "$HDR/Module.symvers" "$KDIR/Module.symvers"
-	echo "$key" >"$KDIR/.kcr-key"
 }
 
 # The prepared tree must describe the same kernel as Debian's headers: same
@@ -50,5 +37,5 @@ check_kdir() {
 }
 
 step unpack-source unpack_source
-step prepare-kdir prepare_kdir
+step prepare-kdir prepare_kdir "$KDIR" ""
 step check-kdir check_kdir

@@ -4,7 +4,6 @@
 # kernel-tree.sh export TREE: write kcr-base..HEAD back as the series.
 . "$(dirname "$0")/lib.sh"
 
-KSRC=${KSRC:-$CACHE_DIR/src/linux-7.3.4}
 SERIES_DIR=$KCR_ROOT/kernel/kvm-coco-reset/patches
 TREE=$2
 

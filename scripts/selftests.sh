@@ -33,6 +33,14 @@ helper() {
 	cp "$BUILD_DIR/helper/kvm-coco-reset.static" "$OUT/helper/kvm-coco-reset"
 }
 
+# The test host's KVM check, static like everything that runs there.
+kvm_check() {
+	mkdir -p "$OUT/testhost"
+	gcc -static -O2 -Wall -Wextra -Werror -isystem "$HDR/usr/include" \
+		-o "$OUT/testhost/kvm-check" "$KCR_ROOT/testhost/kvm-check.c"
+}
+
 step headers headers
 step selftests build
 step helper helper
+step kvm-check kvm_check

@@ -5,7 +5,6 @@
 # exactly where the series edits and $KSRC stays pristine).
 . "$(dirname "$0")/lib.sh"
 
-KSRC=${KSRC:-$CACHE_DIR/src/linux-7.3.4}
 STAGE=${STAGE:-$BUILD_DIR/linux}
 SERIES_DIR=${SERIES_DIR:-$KCR_ROOT/kernel/kvm-coco-reset/patches}
 

@@ -11,8 +11,7 @@ file -L "$PROG" | grep -q 'statically linked' ||
 	die "$PROG is dynamically linked; the test host has no libc: link it with -static"
 rm -rf "$TESTDIR"
 mkdir -p "$TESTDIR"
-gcc -static -O2 -Wall -Wextra -Werror -isystem "$BUILD_DIR/hdr/usr/include" \
-	-o "$TESTDIR/kvm-check" "$KCR_ROOT/testhost/kvm-check.c"
+cp "$BUILD_DIR/selftests/testhost/kvm-check" "$TESTDIR/kvm-check"
 cp "$PROG" "$TESTDIR/prog"
 echo "$(basename "$PROG") $LIMIT ./prog $*" >"$TESTDIR/list"
 "$KCR_ROOT/testhost/run.sh" "$TESTDIR" "$LOGDIR" >/dev/null 2>&1 || true

@@ -16,19 +16,20 @@
 /* Why a TD cannot be created here, or NULL. */
 const char *td_missing(void);
 
-/* KVM_CREATE_VM(KVM_X86_TDX_VM), split irqchip, KVM_TDX_INIT_VM, one vCPU. */
-struct kvm_vm *td_create(struct kvm_vcpu **vcpu);
+/* KVM_CREATE_VM(KVM_X86_TDX_VM) with the split irqchip TDX requires. */
+struct kvm_vm *td_vm_create(void);
 
-/* KVM_TDX_INIT_VM alone; returns the raw ioctl result (for pool tests). */
+/* KVM_TDX_INIT_VM; returns the raw ioctl result (for pool tests). */
 int __td_init_vm(struct kvm_vm *vm);
+
+/* td_vm_create(), KVM_TDX_INIT_VM, the boot memslot and one vCPU. */
+struct kvm_vm *td_create(struct kvm_vcpu **vcpu);
 
 /*
  * The launch flow that follows KVM_TDX_INIT_VM (or KVM_RESET_VM): INIT_VCPU,
- * INIT_MEM_REGION of the boot image with @payload, FINALIZE_VM.
+ * INIT_MEM_REGION of the boot image with @payload, FINALIZE_VM; then run the
+ * TD until its report and return the byte it sent.
  */
-void td_launch(struct kvm_vm *vm, struct kvm_vcpu *vcpu, u8 payload);
-
-/* Run the TD until its report; return the byte it sent. */
-u8 td_run_to_report(struct kvm_vcpu *vcpu);
+u8 td_launch_and_run(struct kvm_vm *vm, struct kvm_vcpu *vcpu, u8 payload);
 
 #endif /* SELFTEST_KVM_TDX_H */

@@ -71,6 +71,12 @@ void vcpu_save_boot_state(struct kvm_vcpu *vcpu, struct vcpu_boot_state *s);
 void vcpu_load_boot_state(struct kvm_vcpu *vcpu,
 			  const struct vcpu_boot_state *s, void *guest_code);
 
+/*
+ * The root misc cgroup's usage of @resource ("sev", "sev_es", "tdx"), or -1
+ * if this kernel does not expose it.
+ */
+long misc_cg_current(const char *resource);
+
 /* Run @vcpu and return the value of its next GUEST_SYNC(value). */
 u64 vcpu_run_to_sync(struct kvm_vcpu *vcpu);
 

@@ -128,11 +128,18 @@ int __td_init_vm(struct kvm_vm *vm)
 	return r;
 }
 
-struct kvm_vm *td_create(struct kvm_vcpu **vcpu)
+struct kvm_vm *td_vm_create(void)
 {
 	struct kvm_vm *vm = vm_create_barebones_type(KVM_X86_TDX_VM);
 
 	vm_enable_cap(vm, KVM_CAP_SPLIT_IRQCHIP, 24);
+	return vm;
+}
+
+struct kvm_vm *td_create(struct kvm_vcpu **vcpu)
+{
+	struct kvm_vm *vm = td_vm_create();
+
 	TEST_ASSERT(!__td_init_vm(vm), "KVM_TDX_INIT_VM: errno %d", errno);
 
 	vm_mem_add(vm, VM_MEM_SRC_ANONYMOUS, TD_BOOT_GPA, TD_BOOT_SLOT,
@@ -158,7 +165,7 @@ static void td_fill_image(u8 *image, u8 payload)
 	memcpy(code + TD_RESET_OFF, jmp_to_start, sizeof(jmp_to_start));
 }
 
-void td_launch(struct kvm_vm *vm, struct kvm_vcpu *vcpu, u8 payload)
+static void td_launch(struct kvm_vm *vm, struct kvm_vcpu *vcpu, u8 payload)
 {
 	struct kvm_tdx_init_mem_region region = {
 		.gpa = TD_BOOT_GPA,
@@ -181,10 +188,11 @@ void td_launch(struct kvm_vm *vm, struct kvm_vcpu *vcpu, u8 payload)
 	free(image);
 }
 
-u8 td_run_to_report(struct kvm_vcpu *vcpu)
+u8 td_launch_and_run(struct kvm_vm *vm, struct kvm_vcpu *vcpu, u8 payload)
 {
 	struct kvm_run *run = vcpu->run;
 
+	td_launch(vm, vcpu, payload);
 	vcpu_run(vcpu);
 	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
 	TEST_ASSERT(run->io.port == TD_REPORT_PORT &&

@@ -2,6 +2,7 @@
 /*
  * Helpers for KVM_RESET_VM selftests, on top of the KVM selftests library.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,4 +118,19 @@ u64 vcpu_run_to_sync(struct kvm_vcpu *vcpu)
 		TEST_FAIL("expected GUEST_SYNC, got ucall %lu", uc.cmd);
 	}
 	return 0;
+}
+
+long misc_cg_current(const char *resource)
+{
+	char line[64], key[16];
+	long v = -1, n;
+	FILE *f = fopen("/sys/fs/cgroup/misc.current", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%15s %ld", key, &n) == 2 && !strcmp(key, resource))
+			v = n;
+	fclose(f);
+	return v;
 }

@@ -106,22 +106,6 @@ static u32 handle_of(struct kvm_vm *vm)
 	return status.handle;
 }
 
-/* misc.current of the root cgroup for @key, or -1 if it is not exposed. */
-static long misc_current(const char *key)
-{
-	char line[64], k[16];
-	long v = -1, n;
-	FILE *f = fopen("/sys/fs/cgroup/misc.current", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%15s %ld", k, &n) == 2 && !strcmp(k, key))
-			v = n;
-	fclose(f);
-	return v;
-}
-
 static void reset_and_relaunch(struct __test_metadata *_metadata,
 			       const struct sev_type *t)
 {
@@ -142,10 +126,10 @@ static void reset_and_relaunch(struct __test_metadata *_metadata,
 	TEST_ASSERT_EQ(launch_and_run(vm, vcpu, t, 0xa1), 0xa1);
 	if (t->type != KVM_X86_SNP_VM)
 		handle = handle_of(vm);
-	charged = misc_current(t->cg_key);
+	charged = misc_cg_current(t->cg_key);
 
 	vm_reset(vm, 0);
-	TEST_ASSERT_EQ(misc_current(t->cg_key), charged);
+	TEST_ASSERT_EQ(misc_cg_current(t->cg_key), charged);
 
 	/* SEV and SEV-ES encrypted the image in place: load it again. */
 	vm_load_boot_image(vm, &image);

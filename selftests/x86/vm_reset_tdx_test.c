@@ -10,9 +10,6 @@
  * new image, which KVM_TDX_INIT_MEM_REGION measured, shows the relaunch was
  * measured afresh.
  */
-#include <stdio.h>
-#include <string.h>
-
 #include "kvm_util.h"
 #include "tdx.h"
 #include "vm_reset.h"
@@ -27,20 +24,6 @@ do {								\
 	KCR_REQUIRE(kvm_reset_vm_types() & BIT(KVM_X86_TDX_VM));\
 } while (0)
 
-static long misc_current_tdx(void)
-{
-	char line[64];
-	long v = -1;
-	FILE *f = fopen("/sys/fs/cgroup/misc.current", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		sscanf(line, "tdx %ld", &v);
-	fclose(f);
-	return v;
-}
-
 TEST(td_reset_relaunch)
 {
 	struct kvm_vcpu *vcpu;
@@ -49,15 +32,13 @@ TEST(td_reset_relaunch)
 
 	require_td();
 	vm = td_create(&vcpu);
-	td_launch(vm, vcpu, 0xa1);
-	TEST_ASSERT_EQ(td_run_to_report(vcpu), 0xa1);
-	charged = misc_current_tdx();
+	TEST_ASSERT_EQ(td_launch_and_run(vm, vcpu, 0xa1), 0xa1);
+	charged = misc_cg_current("tdx");
 
 	vm_reset(vm, 0);
-	TEST_ASSERT_EQ(misc_current_tdx(), charged);
+	TEST_ASSERT_EQ(misc_cg_current("tdx"), charged);
 
-	td_launch(vm, vcpu, 0xb2);
-	TEST_ASSERT_EQ(td_run_to_report(vcpu), 0xb2);
+	TEST_ASSERT_EQ(td_launch_and_run(vm, vcpu, 0xb2), 0xb2);
 	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), 1);
 	kvm_vm_free(vm);
 }
@@ -70,12 +51,10 @@ TEST(td_reset_with_keyid_pool_full)
 
 	require_td();
 	vm = td_create(&vcpu);
-	td_launch(vm, vcpu, 1);
-	TEST_ASSERT_EQ(td_run_to_report(vcpu), 1);
+	TEST_ASSERT_EQ(td_launch_and_run(vm, vcpu, 1), 1);
 
 	for (n = 0; n < ARRAY_SIZE(others); n++) {
-		others[n] = vm_create_barebones_type(KVM_X86_TDX_VM);
-		vm_enable_cap(others[n], KVM_CAP_SPLIT_IRQCHIP, 24);
+		others[n] = td_vm_create();
 		if (__td_init_vm(others[n])) {
 			kvm_vm_free(others[n]);
 			break;
@@ -84,8 +63,7 @@ TEST(td_reset_with_keyid_pool_full)
 	TEST_ASSERT(n < ARRAY_SIZE(others), "could not exhaust the TDX key IDs");
 
 	vm_reset(vm, 0);
-	td_launch(vm, vcpu, 2);
-	TEST_ASSERT_EQ(td_run_to_report(vcpu), 2);
+	TEST_ASSERT_EQ(td_launch_and_run(vm, vcpu, 2), 2);
 
 	while (n--)
 		kvm_vm_free(others[n]);

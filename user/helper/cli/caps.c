@@ -33,7 +33,7 @@ int cmd_caps(int argc, char **argv)
 
 	r = parse_options(argc, argv, "json", &opts, stderr);
 	if (r)
-		return r > 0 ? (fputs(usage, stdout), EXIT_OK) : (fputs(usage, stderr), EXIT_USAGE);
+		return usage_exit(r, usage);
 
 	r = kcr_probe_host(&caps);
 	if (opts.json) {

@@ -32,6 +32,12 @@ struct options {
 int parse_options(int argc, char **argv, const char *allowed,
 		  struct options *opts, FILE *err);
 
+/*
+ * After parse_options() returned @r != 0: print @usage, to stdout for
+ * --help (exit 0) or to stderr after an error (exit 2); return the code.
+ */
+int usage_exit(int r, const char *usage);
+
 /* Map a negative errno of the library to an exit code. */
 int exit_code(int err);
 

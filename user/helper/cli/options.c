@@ -87,6 +87,12 @@ int parse_options(int argc, char **argv, const char *allowed,
 	return 0;
 }
 
+int usage_exit(int r, const char *usage)
+{
+	fputs(usage, r > 0 ? stdout : stderr);
+	return r > 0 ? EXIT_OK : EXIT_USAGE;
+}
+
 int exit_code(int err)
 {
 	switch (-err) {

@@ -19,7 +19,7 @@ int cmd_reset(int argc, char **argv)
 
 	r = parse_options(argc, argv, "pid fd clear-mem-attributes json", &opts, stderr);
 	if (r)
-		return r > 0 ? (fputs(usage, stdout), EXIT_OK) : (fputs(usage, stderr), EXIT_USAGE);
+		return usage_exit(r, usage);
 
 	r = open_target_vm(&opts, &vm_fd);
 	if (r)

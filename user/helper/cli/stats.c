@@ -18,7 +18,7 @@ int cmd_stats(int argc, char **argv)
 
 	r = parse_options(argc, argv, "pid fd json", &opts, stderr);
 	if (r)
-		return r > 0 ? (fputs(usage, stdout), EXIT_OK) : (fputs(usage, stderr), EXIT_USAGE);
+		return usage_exit(r, usage);
 
 	vm_fd = kcr_find_vm_fd(opts.pid, opts.fd);
 	if (vm_fd < 0) {
