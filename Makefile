@@ -28,7 +28,8 @@ UPSTREAM_LIST := testhost/upstream.list
 KCR_LIST      := testhost/kvm-coco-reset.list
 
 .PHONY: help deps fetch kdir stage modules selftests checkpatch build-checks \
-	test-upstream test-kcr test-helper testhost-run demo check kernel-tree \
+	test-upstream test-kcr test-helper test-kdir-check testhost-run demo \
+	check kernel-tree \
 	export-series clean distclean
 
 help:
@@ -48,6 +49,7 @@ help:
 	@echo '  make test-upstream  run the upstream regression subset on the test host'
 	@echo '  make test-kcr       run our selftests on the test host'
 	@echo '  make test-helper    unit tests of user/helper (ASan, UBSan)'
+	@echo '  make test-kdir-check  a KDIR that lost an option of Debian is refused'
 	@echo '  make testhost-run PROG=./prog [ARGS="..."] [TIMEOUT=600]'
 	@echo '                      run one static program on the test host, return its status'
 	@echo '  make kernel-tree    git tree of the patched sources to edit (TREE=$(TREE))'
@@ -94,6 +96,9 @@ test-helper: selftests
 		KVM_HEADERS=$(BUILD_DIR)/hdr/usr/include \
 		KSELFTEST=$(STAGE)/tools/testing/selftests check
 
+test-kdir-check: kdir
+	$(Q)scripts/test-kdir-check.sh
+
 test-kcr: modules selftests
 	$(call testhost_suite,kcr,$(KCR_LIST))
 
@@ -104,7 +109,7 @@ testhost-run: modules selftests
 demo: modules selftests
 	$(call testhost_suite,demo,testhost/demo.list)
 
-check: checkpatch build-checks test-helper test-upstream test-kcr
+check: test-kdir-check checkpatch build-checks test-helper test-upstream test-kcr
 
 kernel-tree: stage
 	$(Q)scripts/kernel-tree.sh init "$(TREE)"

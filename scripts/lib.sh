@@ -33,15 +33,85 @@ trap 'rc=$?; [ $rc -ne 0 ] && [ -n "$KCR_STEP" ] && log "step $KCR_STEP: FAILED 
 # hash_of FILE...: one sha256 over the contents of the files, in order.
 hash_of() { cat "$@" | sha256sum | cut -c1-16; }
 
+# toolchain_id MAKEARG...: the versions of every tool that kconfig probes
+# or that shapes the prepared tree (compiler, assembler, linker, pahole,
+# rustc/bindgen if present), so that a changed toolchain prepares KDIR anew.
+toolchain_id() {
+	local t cc=gcc ld=ld
+	case " $* " in *" LLVM=-19 "*) cc=clang-19 ld=ld.lld-19 ;; esac
+	for t in "$cc" "$ld" pahole rustc bindgen; do
+		printf '%s: ' "$t"
+		if command -v "$t" >/dev/null; then
+			"$t" --version 2>&1 | head -n1
+		else
+			echo none
+		fi
+	done
+}
+
+# Kconfig options that may differ between KDIR and Debian's build, because
+# kconfig derives them from the toolchain, and none of them changes the
+# layout of a structure or the code that KVM is built against.  Everything
+# else must be identical, or a module built here could load on Debian's
+# kernel and use another layout than it does (e.g. struct module without
+# DEBUG_INFO_BTF_MODULES, when pahole is missing).
+#  - values that describe the toolchain: compiler, assembler, linker and
+#    pahole versions and capabilities (Debian builds with gcc-14, we with
+#    the host's gcc-12);
+KDIR_TOOLCHAIN_PREFIXES='CC_|GCC_|CLANG_|LD_|AS_|TOOLS_|PAHOLE_|RUSTC_|BINDGEN_'
+#  - Rust: Debian builds with rustc, which this host lacks, so RUST and the
+#    Rust-only drivers drop out; KVM has no Rust code, and no structure it
+#    uses depends on them;
+#  - DEBUG_INFO_COMPRESSED_ZSTD: needs a linker with zstd debug sections;
+#    it only compresses .debug_* sections;
+#  - OPENSSL_SUPPORTS_ML_DSA and MODULE_SIG_KEY_TYPE_MLDSA_*: the host's
+#    OpenSSL (3.0) cannot make ML-DSA keys; they choose the module signing
+#    key type only (our modules are unsigned: taint E);
+#  - X86_NATIVE_CPU: offered only by newer compilers, off in both.
+KDIR_TOOLCHAIN_NAMES='RUST|RUST_[A-Z0-9_]+|HAVE_RUST|RUST_IS_AVAILABLE|AMCC_QT2025_PHY|ANDROID_BINDER_IPC_RUST|AX88796B_RUST_PHY|BLK_DEV_RUST_NULL|DRM_PANIC_SCREEN_QR_CODE|DRM_PANIC_SCREEN_QR_CODE_URL|DRM_PANIC_SCREEN_QR_VERSION|FIND_BIT_BENCHMARK_RUST|NOVA_CORE|DEBUG_INFO_COMPRESSED_ZSTD|OPENSSL_SUPPORTS_ML_DSA|MODULE_SIG_KEY_TYPE_MLDSA_44|MODULE_SIG_KEY_TYPE_MLDSA_65|MODULE_SIG_KEY_TYPE_MLDSA_87|X86_NATIVE_CPU'
+KDIR_TOOLCHAIN_OPTIONS="^CONFIG_(($KDIR_TOOLCHAIN_PREFIXES)[A-Za-z0-9_]*|$KDIR_TOOLCHAIN_NAMES)="
+
+# config_diff WANT HAVE: the options (CONFIG_X=value, or "# CONFIG_X is not
+# set" shown as CONFIG_X=n) that differ between two .config files outside
+# KDIR_TOOLCHAIN_OPTIONS, as "<" and ">" lines.
+config_diff() {
+	local want have
+	want=$(mktemp) have=$(mktemp)
+	config_lines "$1" >"$want"
+	config_lines "$2" >"$have"
+	diff "$want" "$have" | grep '^[<>]' || true
+	rm -f "$want" "$have"
+}
+
+config_lines() {
+	sed -E -e 's/^# (CONFIG_[A-Za-z0-9_]+) is not set$/\1=n/' "$1" |
+		grep '^CONFIG_' | grep -v -E "$KDIR_TOOLCHAIN_OPTIONS" | sort
+}
+
+# check_config WANT HAVE: fail, naming them, if HAVE's options differ from
+# WANT's beyond the toolchain options.
+check_config() {
+	local d
+	d=$(config_diff "$1" "$2")
+	[ -z "$d" ] && return 0
+	log "$2 differs from $1 in options that may change structure layouts:"
+	printf '%s\n' "$d" >&2
+	die "refusing a KDIR whose configuration is not Debian's (a missing tool, e.g. pahole for DEBUG_INFO_BTF?)"
+}
+
 # prepare_kdir DIR "OPTION..." MAKEARG...: a build directory for $KREL from
 # Debian's configuration, with the kconfig OPTIONs enabled, prepared for
 # external modules with MAKEARGs (e.g. LLVM=-19) and Debian's Module.symvers;
-# the kbuild host tools are compiled here from Debian's source.
+# the kbuild host tools are compiled here from Debian's source.  Without
+# OPTIONs the tree must be Debian's configuration exactly (check_config),
+# which is checked before anything is built.
 prepare_kdir() {
 	local dir=$1 options=$2 key opt
 	shift 2
-	key=$(echo "$options $* $(hash_of "$DEBIAN_SRC/.kcr-sha256" "$DEBIAN_HDR/.config" \
-		"$DEBIAN_HDR/Module.symvers" "$KCR_ROOT/scripts/lib.sh")" | sha256sum | cut -c1-16)
+	key=$( (echo "$options $*"; toolchain_id "$@"
+		hash_of "$DEBIAN_SRC/.kcr-sha256" "$DEBIAN_HDR/.config" \
+			"$DEBIAN_HDR/Module.symvers" "$KCR_ROOT/scripts/lib.sh") |
+		sha256sum | cut -c1-16)
 	[ "$(cat "$dir/.kcr-key" 2>/dev/null)" = "$key" ] && return 0
 	rm -rf "$dir"
 	mkdir -p "$dir"
@@ -53,6 +123,7 @@ prepare_kdir() {
 	for opt in $options; do
 		grep -q "^CONFIG_$opt=y" "$dir/.config" || die "$dir: CONFIG_$opt did not stay enabled"
 	done
+	[ -n "$options" ] || check_config "$DEBIAN_HDR/.config" "$dir/.config"
 	make -s -C "$DEBIAN_SRC" O="$dir" KERNELRELEASE="$KREL" -j"$(nproc)" "$@" modules_prepare
 	cp "$DEBIAN_HDR/Module.symvers" "$dir/Module.symvers"
 	echo "$key" >"$dir/.kcr-key"

@@ -1,0 +1,87 @@
+#!/bin/bash
+# fresh-root.sh CMD...: run CMD (e.g. `make check`) on a copy of this
+# checkout inside a freshly made Debian 12 root (mmdebstrap minbase plus
+# make, git and ca-certificates), as on a newly installed machine: nothing of
+# ours is installed there, so a missing install step fails here and not on
+# a user's machine.  The host's apt sources are copied in (same mirror).
+# Shared with the host through bind mounts, because they hold downloads and
+# compiler outputs, not installed state: the pinned Debian packages
+# ($CACHE_DIR/debs, srcpkgs), apt's package downloads and ccache.
+# Needs root on a Debian host; installs mmdebstrap there if missing.
+# KEEP_ROOT=1 keeps the root (its path is printed) for inspection.
+. "$(dirname "$0")/lib.sh"
+
+[ $# -gt 0 ] || die "usage: $0 CMD... (e.g. make check)"
+[ "$(id -u)" = 0 ] || die "a fresh root needs root (mmdebstrap, chroot, mounts)"
+
+SUITE=bookworm
+ROOT=
+MOUNTS=()
+
+host_tools() {
+	command -v mmdebstrap >/dev/null && return 0
+	apt-get -q update
+	DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends mmdebstrap
+}
+
+# The host's deb822 and one-line sources, and its apt.conf.d snippets.
+make_root() {
+	local src
+	ROOT=$(mktemp -d /var/tmp/kcr-root.XXXXXX)
+	src=$(mktemp)
+	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		grep -E "^deb .*debian" >"$src" || true
+	mmdebstrap --quiet --variant=minbase --include=make,git,ca-certificates \
+		--setup-hook='mkdir -p "$1/etc/apt"; cp -a /etc/apt/apt.conf.d "$1/etc/apt/"' \
+		--setup-hook='for f in /etc/apt/sources.list.d/*.sources; do grep -q debian "$f" && cp "$f" "$1/etc/apt/sources.list.d/"; done; true' \
+		"$SUITE" "$ROOT" "$src"
+	rm -f "$src"
+	log "root $ROOT: $(du -sh "$ROOT" | cut -f1)"
+}
+
+bind() { # bind HOSTDIR ROOTDIR
+	mkdir -p "$1" "$ROOT$2"
+	mount --bind "$1" "$ROOT$2"
+	MOUNTS=("$ROOT$2" "${MOUNTS[@]}")
+}
+
+enter_root() {
+	local m
+	for m in /proc /sys /dev /dev/pts; do
+		bind "$m" "$m"
+	done
+	cp /etc/resolv.conf "$ROOT/etc/" 2>/dev/null || true
+	bind "$CACHE_DIR/debs" /root/.cache/kvm-coco-reset/debs
+	bind "$CACHE_DIR/srcpkgs" /root/.cache/kvm-coco-reset/srcpkgs
+	bind "$CACHE_DIR/ccache" /root/.cache/kvm-coco-reset/ccache
+	bind "$CACHE_DIR/fresh-root-apt" /var/cache/apt/archives
+	rm -f "$ROOT/etc/apt/apt.conf.d/docker-clean"
+	# The checkout as it is (tracked and untracked files, not ignored ones).
+	mkdir -p "$ROOT/src/kvm-coco-reset"
+	git -C "$KCR_ROOT" ls-files -z -c -o --exclude-standard |
+		(cd "$KCR_ROOT" && tar --null -T - -cf -) |
+		tar -C "$ROOT/src/kvm-coco-reset" -xf -
+}
+
+cleanup() {
+	local m
+	for m in "${MOUNTS[@]}"; do
+		umount "$m" || umount -l "$m" || true
+	done
+	[ -n "$ROOT" ] || return 0
+	if [ "${KEEP_ROOT:-0}" = 1 ]; then
+		log "kept the root: $ROOT"
+	else
+		rm -rf --one-file-system "$ROOT"
+	fi
+}
+trap 'rc=$?; cleanup; exit $rc' EXIT
+
+step fresh-root-host-tools host_tools
+step fresh-root-create make_root
+step fresh-root-enter enter_root
+log "running in the fresh root: $*"
+# shellcheck disable=SC2016
+chroot "$ROOT" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	/bin/bash -c 'cd /src/kvm-coco-reset && "$@"' bash "$@"
