@@ -6,7 +6,8 @@
 # a user's machine.  The host's apt sources are copied in (same mirror).
 # Shared with the host through bind mounts, because they hold downloads and
 # compiler outputs, not installed state: the pinned Debian packages
-# ($CACHE_DIR/debs, srcpkgs), apt's package downloads and ccache.
+# ($CACHE_DIR/debs, srcpkgs), apt's package downloads and ccache.  The
+# test logs are copied out before the root goes.
 # Needs root on a Debian host; installs mmdebstrap there if missing.
 # KEEP_ROOT=1 keeps the root (its path is printed) for inspection.
 . "$(dirname "$0")/lib.sh"
@@ -63,8 +64,18 @@ enter_root() {
 		tar -C "$ROOT/src/kvm-coco-reset" -xf -
 }
 
+# The test logs (TAP, serial console) outlive the root: $CACHE_DIR/fresh-root-logs.
+save_logs() {
+	local logs=$ROOT/root/.cache/kvm-coco-reset/build/logs
+	[ -n "$ROOT" ] && [ -d "$logs" ] || return 0
+	rm -rf "$CACHE_DIR/fresh-root-logs"
+	cp -a "$logs" "$CACHE_DIR/fresh-root-logs"
+	log "test logs: $CACHE_DIR/fresh-root-logs"
+}
+
 cleanup() {
 	local m
+	save_logs
 	for m in "${MOUNTS[@]}"; do
 		umount "$m" || umount -l "$m" || true
 	done

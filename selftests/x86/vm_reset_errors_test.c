@@ -49,10 +49,19 @@ static void expect_error_vm_untouched(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 	sync = vcpu_run_to_sync(vcpu);
 	vcpu_regs_get(vcpu, &before);
 
+	/* Outputs left from elsewhere must not survive as a result. */
+	if (err != EFAULT) {
+		args->state = KVM_RESET_VM_STATE_DONE;
+		args->hw_error = 0xdead;
+	}
 	r = __vm_reset(vm, args);
 	TEST_ASSERT(r == -1 && errno == err,
 		    "KVM_RESET_VM: expected errno %d (%s), got r=%d errno=%d (%s)",
 		    err, strerror(err), r, errno, strerror(errno));
+	if (err != EFAULT)
+		TEST_ASSERT(args->state == KVM_RESET_VM_STATE_NONE && !args->hw_error,
+			    "a refused KVM_RESET_VM must report state NONE and no hw_error, got state %llu hw_error 0x%llx",
+			    args->state, args->hw_error);
 
 	vcpu_regs_get(vcpu, &after);
 	TEST_ASSERT(!memcmp(&before, &after, sizeof(before)),

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The kvm-coco-reset command against real VMs: it resets the VM of another
- * process (this one), which sees RESET state and keeps its fds; `monitor`
- * prints the matching event, `stats` counts it, `caps` agrees with
- * KVM_CHECK_EXTENSION, and each refusal has its exit code and message.
+ * The kvm-coco-reset command against real VMs: when this process (the VMM)
+ * resets its VM, `monitor` prints the matching event and `stats` counts it;
+ * `caps` agrees with KVM_CHECK_EXTENSION, and each refusal has its exit
+ * code and message.
  * The command is ./helper/kvm-coco-reset, or $KCR_CLI.
  */
 #include <fcntl.h>
@@ -97,35 +97,23 @@ TEST(caps_matches_check_extension)
 	TEST_ASSERT(strstr(out, "\"sw_protected\""), "caps: %s", out);
 }
 
-TEST(reset_vm_of_another_process)
+/* The VMM (this process) resets its VM; the command sees it happen. */
+TEST(monitor_and_stats_follow_a_reset)
 {
 	char out[1024], err[512], line[512];
-	struct vcpu_boot_state boot;
-	struct kvm_regs regs;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	int vm_fd, vcpu_fd, status, found = 0;
+	int status, found = 0;
 	pid_t mon_pid;
 	FILE *mon;
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	vcpu_save_boot_state(vcpu, &boot);
-	vm_fd = vm->fd;
-	vcpu_fd = vcpu->fd;
 	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), 1);
 
 	mon_pid = spawn_monitor(&mon);
 	usleep(300 * 1000);	/* let the monitor bind its socket */
 
-	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
-			       "reset --pid %d", getpid()), 0);
-	TEST_ASSERT(strstr(out, "reset in place"), "reset said: %s%s", out, err);
-
-	vcpu_regs_get(vcpu, &regs);
-	TEST_ASSERT(regs.rip == 0xfff0, "RIP after reset: %#llx", regs.rip);
-	vcpu_load_boot_state(vcpu, &boot, guest_code);
-	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), 1);
-	TEST_ASSERT(vm->fd == vm_fd && vcpu->fd == vcpu_fd, "fds changed");
+	vm_reset(vm, 0);
 
 	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
 			       "stats --pid %d --json", getpid()), 0);
@@ -160,42 +148,42 @@ TEST(refusals_have_exit_codes)
 	int null_fd;
 
 	/* init has no VM. */
-	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err), "reset --pid 1"), 4);
+	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err), "stats --pid 1"), 4);
 	TEST_ASSERT(strstr(err, "no KVM VM"), "stderr: %s", err);
 	/* No such process. */
 	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
-			       "reset --pid 999999"), 4);
-	/* Usage errors. */
-	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err), "reset"), 2);
+			       "stats --pid 999999"), 4);
+	/* Usage errors; there is no reset command (only the VMM resets). */
+	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err), "stats"), 2);
 	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err), "bogus"), 2);
+	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
+			       "reset --pid %d", getpid()), 2);
 
 	/* Two VMs: ambiguous without --fd, fine with it. */
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vm2 = vm_create_barebones();
 	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
-			       "reset --pid %d", getpid()), 4);
+			       "stats --pid %d", getpid()), 4);
 	TEST_ASSERT(strstr(err, "several"), "stderr: %s", err);
+	vm_reset(vm2, 0);
 	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
-			       "reset --pid %d --fd %d", getpid(), vm2->fd), 0);
-	TEST_ASSERT_EQ(vm_get_stat(vm2, vm_resets), 1);
-	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), 0);
+			       "stats --pid %d --fd %d --json", getpid(), vm2->fd), 0);
+	TEST_ASSERT_EQ(json_number(out, "vm_resets"), 1);
+	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
+			       "stats --pid %d --fd %d --json", getpid(), vm->fd), 0);
+	TEST_ASSERT_EQ(json_number(out, "vm_resets"), 0);
 
 	/* --fd that is not a VM. */
 	null_fd = open("/dev/null", O_RDONLY);
 	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
-			       "reset --pid %d --fd %d", getpid(), null_fd), 4);
+			       "stats --pid %d --fd %d", getpid(), null_fd), 4);
 	TEST_ASSERT(strstr(err, "not a KVM VM"), "stderr: %s", err);
 	close(null_fd);
-
-	/* The JSON form reports the result and state. */
-	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
-			       "reset --pid %d --fd %d --json", getpid(), vm2->fd), 0);
-	TEST_ASSERT(strstr(out, "\"result\":0,\"state\":\"done\""), "json: %s", out);
 	kvm_vm_free(vm2);
 	kvm_vm_free(vm);
 }
 
-/* A user without ptrace access to this process is refused, exit code 5. */
+/* Another user cannot read this process's VM: exit code 5. */
 TEST(permission_denied)
 {
 	struct kvm_vm *vm = vm_create_barebones();
@@ -209,13 +197,12 @@ TEST(permission_denied)
 	if (!child) {
 		if (setgid(65534) || setuid(65534))
 			_exit(100);
-		execl(cli_path(), cli_path(), "reset", "--pid", pid, (char *)NULL);
+		execl(cli_path(), cli_path(), "stats", "--pid", pid, (char *)NULL);
 		_exit(101);
 	}
 	TEST_ASSERT_EQ(waitpid(child, &status, 0), child);
 	TEST_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 5,
-		    "unprivileged reset: expected exit 5, got status %#x", status);
-	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), 0);
+		    "unprivileged stats: expected exit 5, got status %#x", status);
 	kvm_vm_free(vm);
 }
 

@@ -288,17 +288,60 @@ TEST(stats_count_resets)
 }
 
 /*
- * A process that holds the VM fd without having created the VM (here a
- * forked child) may reset it, while KVM's other VM ioctls stay refused.
+ * A private page that the old guest populated through a binding userspace
+ * has since deleted, keeping the guest_memfd, must not reach the next guest
+ * through a new binding of the same range.
  */
-TEST(reset_from_another_process)
+TEST(orphaned_guest_memfd_pages_discarded)
 {
+	struct vcpu_boot_state boot;
+	struct vm_boot_image img;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int gmem;
+
+	KCR_REQUIRE(kvm_reset_vm_types() & BIT(KVM_X86_SW_PROTECTED_VM));
+
+	vm = vm_create_shape_with_one_vcpu(sw_protected_shape, &vcpu, guest_write_secret);
+	gmem = vm_create_guest_memfd(vm, PAGE_SIZE, 0);
+	vm_mem_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT, 1,
+		   KVM_MEM_GUEST_MEMFD, gmem, 0);
+	virt_map(vm, DATA_GPA, DATA_GPA, 1);
+	vm_mem_set_private(vm, DATA_GPA, PAGE_SIZE);
+	vm_save_boot_image(vm, &img);
+	vcpu_save_boot_state(vcpu, &boot);
+
+	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), SECRET ^ (DATA_WORDS - 1));
+	vm_mem_region_delete(vm, DATA_SLOT);
+
+	vm_reset(vm, 0);
+
+	vm_mem_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT, 1,
+		   KVM_MEM_GUEST_MEMFD, gmem, 0);
+	vm_load_boot_image(vm, &img);
+	vcpu_load_boot_state(vcpu, &boot, guest_or_page);
+	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), 0);
+
+	close(gmem);
+	free(img.copy);
+	kvm_vm_free(vm);
+}
+
+/*
+ * Only the VM's creator may reset it: a process that holds the VM fd
+ * without having created it (here a forked child) gets EIO, as for every
+ * other VM ioctl, and nothing changes.
+ */
+TEST(reset_refused_to_another_process)
+{
+	struct kvm_regs before, after;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	int status;
 	pid_t child;
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_dirty_state);
+	vcpu_regs_get(vcpu, &before);
 	child = fork();
 	TEST_ASSERT(child >= 0, "fork");
 	if (!child) {
@@ -307,14 +350,18 @@ TEST(reset_from_another_process)
 		if (ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) != -1 ||
 		    errno != EIO)
 			_exit(1);
-		_exit(ioctl(vm->fd, KVM_RESET_VM, &args) ? 2 : 0);
+		if (ioctl(vm->fd, KVM_RESET_VM, &args) != -1 || errno != EIO)
+			_exit(2);
+		_exit(args.state == KVM_RESET_VM_STATE_NONE ? 0 : 3);
 	}
 	TEST_ASSERT_EQ(waitpid(child, &status, 0), child);
 	TEST_ASSERT(WIFEXITED(status) && !WEXITSTATUS(status),
-		    "child: status %#x (1: other ioctls not refused, 2: reset failed)",
+		    "child: status %#x (1: other ioctls not refused, 2: reset not refused with EIO, 3: state set)",
 		    status);
-	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), 1);
-	assert_reset_regs(vcpu);
+	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), 0);
+	vcpu_regs_get(vcpu, &after);
+	TEST_ASSERT(!memcmp(&before, &after, sizeof(before)),
+		    "a refused reset changed the vCPU's registers");
 	kvm_vm_free(vm);
 }
 

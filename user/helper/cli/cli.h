@@ -21,7 +21,6 @@ struct options {
 	pid_t pid;		/* --pid, 0 if not given */
 	int fd;			/* --fd, -1 if not given */
 	int json;		/* --json */
-	int clear_attrs;	/* --clear-mem-attributes */
 };
 
 /*
@@ -41,14 +40,10 @@ int usage_exit(int r, const char *usage);
 /* Map a negative errno of the library to an exit code. */
 int exit_code(int err);
 
-/* Open the VM of --pid/--fd; prints the error and returns an exit code. */
-int open_target_vm(const struct options *opts, int *vm_fd);
-
 /* Print @s as a JSON string. */
 void json_string(FILE *f, const char *s);
 
 int cmd_caps(int argc, char **argv);
-int cmd_reset(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 

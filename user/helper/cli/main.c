@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* kvm-coco-reset: probe, reset, monitor and count KVM_RESET_VM. */
+/* kvm-coco-reset: probe, monitor and count KVM_RESET_VM. */
 #include <string.h>
 
 #include "cli.h"
@@ -10,7 +10,6 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "caps", cmd_caps, "what this host supports" },
-	{ "reset", cmd_reset, "reset the VM of another process in place" },
 	{ "monitor", cmd_monitor, "print KVM VM create/destroy/reset events" },
 	{ "stats", cmd_stats, "print a VM's reset counters" },
 };

@@ -14,7 +14,6 @@ static const struct option all_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "fd", required_argument, NULL, 'f' },
 	{ "json", no_argument, NULL, 'j' },
-	{ "clear-mem-attributes", no_argument, NULL, 'c' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -71,9 +70,6 @@ int parse_options(int argc, char **argv, const char *allowed,
 		case 'j':
 			opts->json = 1;
 			break;
-		case 'c':
-			opts->clear_attrs = 1;
-			break;
 		}
 	}
 	if (optind < argc) {
@@ -112,20 +108,6 @@ int exit_code(int err)
 	default:
 		return EXIT_FAILED;
 	}
-}
-
-int open_target_vm(const struct options *opts, int *vm_fd)
-{
-	int r = kcr_vm_fd_from_pid(opts->pid, opts->fd, vm_fd);
-	char fd[32] = "its VM fd";
-
-	if (!r)
-		return EXIT_OK;
-	if (opts->fd >= 0)
-		snprintf(fd, sizeof(fd), "fd %d", opts->fd);
-	fprintf(stderr, "kvm-coco-reset: taking %s of pid %d: %s\n", fd,
-		(int)opts->pid, kcr_strerror(r));
-	return exit_code(r);
 }
 
 void json_string(FILE *f, const char *s)

@@ -34,9 +34,11 @@ const char *kcr_vm_type_name(unsigned int type);
 
 #define KCR_RESET_CLEAR_MEM_ATTRIBUTES	(1ULL << 0)
 
+/* KVM_RESET_VM_STATE_*: where a reset got to. */
 enum kcr_state {
-	KCR_STATE_DONE = 0,		/* the VM awaits its launch flow */
-	KCR_STATE_REINIT_PENDING = 1,	/* retry the reset, or close the VM */
+	KCR_STATE_NONE = 0,		/* no reset happened: the VM is untouched */
+	KCR_STATE_DONE = 1,		/* the VM awaits its launch flow */
+	KCR_STATE_REINIT_PENDING = 2,	/* retry the reset, or close the VM */
 };
 
 struct kcr_reset_result {
@@ -71,17 +73,11 @@ int kcr_stats_read_debugfs(pid_t pid, int vm_fd, struct kcr_stats *stats);
 
 /*
  * The number of process @pid's VM fd: @target_fd if it is one, else the
- * only one it has.  Errors as for kcr_vm_fd_from_pid().
+ * only one it has.  Errors: -ESRCH no such process, -EPERM not allowed,
+ * -ENOENT the process has no VM, -ENOTUNIQ it has several (name one),
+ * -EBADF @target_fd is not a VM fd.
  */
 int kcr_find_vm_fd(pid_t pid, int target_fd);
-
-/*
- * Take a duplicate of the VM fd of process @pid (pidfd_open, pidfd_getfd).
- * @target_fd < 0: find it among the process's fds.  Errors: -ESRCH no such
- * process, -EPERM not allowed, -ENOENT the process has no VM, -ENOTUNIQ it
- * has several (name one), -EBADF @target_fd is not a VM fd.
- */
-int kcr_vm_fd_from_pid(pid_t pid, int target_fd, int *vm_fd);
 
 /* KVM's VM uevents: EVENT=create, destroy and reset. */
 enum kcr_event_type {

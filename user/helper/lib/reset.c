@@ -47,14 +47,15 @@ const char *kcr_strerror(int err)
 	case EFAULT:
 		return "bad address for the ioctl argument";
 	case EIO:
-		return "the VM is dead or a reset step failed; close the VM";
+		return "the VM is dead, or this process did not create it (only the "
+		       "VMM that created a VM can reset it)";
 	case EAGAIN:
 	case ENOSPC:
 	case ENOMEM:
 		return "the new guest context could not be prepared; retry the reset";
 	case EPERM:
 	case EACCES:
-		return "permission denied (ptrace access to the process is needed)";
+		return "permission denied (another user's process; run as root)";
 	case ESRCH:
 		return "no such process";
 	case ENOENT:

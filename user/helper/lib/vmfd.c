@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Borrowing the VM fd of another process with pidfd_getfd(). */
+/* Finding the VM fd of a process in /proc/PID/fd. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kvmcocoreset.h"
@@ -62,27 +61,4 @@ int kcr_find_vm_fd(pid_t pid, int target_fd)
 	if (r > 0)
 		return target_fd;
 	return r < 0 && r != -ENOENT ? r : -EBADF;
-}
-
-int kcr_vm_fd_from_pid(pid_t pid, int target_fd, int *vm_fd)
-{
-	int pidfd, fd;
-
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return -errno;
-
-	target_fd = kcr_find_vm_fd(pid, target_fd);
-	if (target_fd < 0) {
-		close(pidfd);
-		return target_fd;
-	}
-	fd = syscall(SYS_pidfd_getfd, pidfd, target_fd, 0);
-	if (fd < 0)
-		fd = -errno;
-	close(pidfd);
-	if (fd < 0)
-		return fd;
-	*vm_fd = fd;
-	return 0;
 }

@@ -23,16 +23,15 @@ static int parse(const char *allowed, struct options *o, int argc, ...)
 	return parse_options(argc, argv, allowed, o, devnull);
 }
 
-TEST(reset_options)
+TEST(stats_options)
 {
 	struct options o;
 
-	ASSERT_EQ(0, parse("pid fd clear-mem-attributes json", &o, 5, "reset",
-			   "--pid", "123", "--fd=7", "--clear-mem-attributes"));
+	ASSERT_EQ(0, parse("pid fd json", &o, 5, "stats",
+			   "--pid", "123", "--fd=7", "--json"));
 	EXPECT_EQ(123, o.pid);
 	EXPECT_EQ(7, o.fd);
-	EXPECT_EQ(1, o.clear_attrs);
-	EXPECT_EQ(0, o.json);
+	EXPECT_EQ(1, o.json);
 }
 
 TEST(defaults)
@@ -49,19 +48,19 @@ TEST(help)
 {
 	struct options o;
 
-	EXPECT_EQ(1, parse("pid", &o, 2, "reset", "--help"));
+	EXPECT_EQ(1, parse("pid", &o, 2, "stats", "--help"));
 }
 
 TEST(errors)
 {
 	struct options o;
 
-	EXPECT_EQ(-1, parse("pid fd", &o, 1, "reset"));			/* no --pid */
-	EXPECT_EQ(-1, parse("pid fd", &o, 3, "reset", "--pid", "0"));
-	EXPECT_EQ(-1, parse("pid fd", &o, 3, "reset", "--pid", "12a"));
-	EXPECT_EQ(-1, parse("pid fd", &o, 3, "reset", "--pid", "99999999999"));
-	EXPECT_EQ(-1, parse("pid fd", &o, 5, "reset", "--pid", "1", "--fd", "-3"));
-	EXPECT_EQ(-1, parse("pid fd", &o, 4, "reset", "--pid", "1", "--json"));	/* not allowed */
+	EXPECT_EQ(-1, parse("pid fd", &o, 1, "stats"));			/* no --pid */
+	EXPECT_EQ(-1, parse("pid fd", &o, 3, "stats", "--pid", "0"));
+	EXPECT_EQ(-1, parse("pid fd", &o, 3, "stats", "--pid", "12a"));
+	EXPECT_EQ(-1, parse("pid fd", &o, 3, "stats", "--pid", "99999999999"));
+	EXPECT_EQ(-1, parse("pid fd", &o, 5, "stats", "--pid", "1", "--fd", "-3"));
+	EXPECT_EQ(-1, parse("pid fd", &o, 4, "stats", "--pid", "1", "--json"));	/* not allowed */
 	EXPECT_EQ(-1, parse("json", &o, 2, "caps", "--bogus"));
 	EXPECT_EQ(-1, parse("json", &o, 2, "caps", "extra"));
 	EXPECT_EQ(-1, parse("pid", &o, 2, "stats", "--pid"));		/* missing value */
