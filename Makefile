@@ -27,7 +27,7 @@ endif
 UPSTREAM_LIST := testhost/upstream.list
 KCR_LIST      := testhost/kvm-coco-reset.list
 
-.PHONY: help deps fetch kdir stage modules selftests checkpatch build-checks \
+.PHONY: help deps fetch kdir stage modules selftests selftests-kcr checkpatch build-checks \
 	test-upstream test-kcr test-helper test-kdir-check testhost-run demo \
 	check kernel-tree \
 	export-series clean distclean
@@ -44,6 +44,7 @@ help:
 	@echo '  make stage          patched kernel tree: KSRC + kernel/kvm-coco-reset/patches'
 	@echo '  make modules        build kvm.ko, kvm-amd.ko, kvm-intel.ko against KDIR'
 	@echo '  make selftests      build upstream KVM selftests and ours (static)'
+	@echo '  make selftests-kcr  build only ours (what make demo needs)'
 	@echo '  make checkpatch     scripts/checkpatch.pl --strict over the series'
 	@echo '  make build-checks   W=1 build after each patch; sparse, TDX config and clang builds'
 	@echo '  make test-upstream  run the upstream regression subset on the test host'
@@ -106,7 +107,11 @@ testhost-run: modules selftests
 	$(Q)test -n "$(PROG)" || { echo 'usage: make testhost-run PROG=./prog [ARGS=...]'; exit 2; }
 	$(Q)testhost/one.sh $(BUILD_DIR)/tests-one $(LOGDIR)/one "$(PROG)" "$(or $(TIMEOUT),600)" $(ARGS)
 
-demo: modules selftests
+# The demo needs only this project's programs, not the upstream selftests.
+selftests-kcr: stage
+	$(Q)KCR_ONLY=1 scripts/selftests.sh
+
+demo: modules selftests-kcr
 	$(call testhost_suite,demo,testhost/demo.list)
 
 check: test-kdir-check checkpatch build-checks test-helper test-upstream test-kcr

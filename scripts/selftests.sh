@@ -18,8 +18,10 @@ headers() {
 
 # One make run builds both: selftests/kvm-coco-reset.mk is read after the
 # upstream Makefile and adds our tests with its flags and library objects.
+# KCR_ONLY=1 builds only ours (the upstream library, not its tests).
 build() {
 	make -s -C "$KST" -f Makefile -f "$KCR_ROOT/selftests/kvm-coco-reset.mk" \
+		${KCR_ONLY:+kcr-all} \
 		KCR_SELFTESTS="$KCR_ROOT/selftests" OUTPUT="$OUT" \
 		KHDR_INCLUDES="-isystem $HDR/usr/include" USERLDFLAGS=-static \
 		-j"$(nproc)"

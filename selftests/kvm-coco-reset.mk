@@ -10,6 +10,9 @@ KCR_TESTS := $(patsubst $(KCR_SELFTESTS)/%.c,$(KCR_OUT)/%,$(wildcard $(KCR_SELFT
 
 all: $(KCR_TESTS)
 
+# Only this project's tests (and the library they link): what `make demo` runs.
+kcr-all: $(KCR_TESTS)
+
 $(KCR_OUT)/%.o: $(KCR_SELFTESTS)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -I$(KCR_SELFTESTS)/include $(CPPFLAGS) $(TARGET_ARCH) -c $< -o $@
