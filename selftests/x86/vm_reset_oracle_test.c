@@ -194,7 +194,7 @@ struct twins {
 	int mce_banks;
 };
 
-static void configure_vm(struct twins *t, struct kvm_vm *vm)
+static void configure_vm(struct kvm_vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	struct kvm_xen_hvm_config xen = {
@@ -233,7 +233,7 @@ static void twins_create(struct twins *t, struct vm_shape shape)
 			       kvm_check_cap(KVM_CAP_MCE) : 4;
 
 	t->old = vm_create_shape_with_one_vcpu(shape, &t->old_vcpu, guest_old);
-	configure_vm(t, t->old);
+	configure_vm(t->old);
 	virt_map(t->old, DATA_GPA, DATA_GPA, DATA_PAGES);
 	virt_map(t->old, MMIO_GPA, MMIO_GPA, 1);
 	configure_vcpu(t, t->old_vcpu);
@@ -245,7 +245,7 @@ static void twins_create(struct twins *t, struct vm_shape shape)
 
 	/* KVM_CREATE_VM, the same configuration, KVM_CREATE_VCPU, CPUID. */
 	t->twin = __vm_create(shape, 1, 0);
-	configure_vm(t, t->twin);
+	configure_vm(t->twin);
 	t->twin_vcpu = vm_arch_vcpu_recreate(t->twin, 0);
 	configure_vcpu(t, t->twin_vcpu);
 }
