@@ -324,6 +324,16 @@ static void set_traps(struct twins *t)
 	ioapic.chip.ioapic.id = 5;
 	vm_ioctl(t->old, KVM_SET_IRQCHIP, &ioapic);
 
+	/*
+	 * Lines that a device holds asserted across the reboot (GSI 10 goes
+	 * to the PIC and the I/O APIC, GSI 20 to the I/O APIC only): kept, with
+	 * the requests they raise, as in a new VM whose device asserted them.
+	 */
+	kvm_irq_line(t->old, 10, 1);
+	kvm_irq_line(t->old, 20, 1);
+	kvm_irq_line(t->twin, 10, 1);
+	kvm_irq_line(t->twin, 20, 1);
+
 	if (xen_shared_info_supported()) {
 		struct kvm_xen_hvm_attr shinfo = {
 			.type = KVM_XEN_ATTR_TYPE_SHARED_INFO,

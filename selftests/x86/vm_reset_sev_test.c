@@ -200,8 +200,12 @@ TEST(sev_mirror_refusals)
 	TEST_ASSERT_EQ(vm_check_cap(mirror, KVM_CAP_VM_RESET), 0);
 	TEST_ASSERT(__vm_reset(mirror, &args) == -1 && errno == EOPNOTSUPP,
 		    "mirror: expected EOPNOTSUPP, errno %d", errno);
+	/* A refusal for now only: the capability still says yes. */
+	TEST_ASSERT(vm_check_cap(owner, KVM_CAP_VM_RESET) != 0,
+		    "owner with a mirror: KVM_CAP_VM_RESET reads 0");
 	TEST_ASSERT(__vm_reset(owner, &args) == -1 && errno == EBUSY,
 		    "owner with a mirror: expected EBUSY, errno %d", errno);
+	TEST_ASSERT_EQ(args.state, KVM_RESET_VM_STATE_NONE);
 	TEST_ASSERT_EQ(vm_get_stat(owner, vm_resets), 0);
 
 	kvm_vm_free(mirror);
