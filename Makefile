@@ -26,9 +26,11 @@ endif
 
 UPSTREAM_LIST := testhost/upstream.list
 KCR_LIST      := testhost/kvm-coco-reset.list
+DEBUG_LIST    := testhost/debug.list
 
 .PHONY: help deps fetch kdir stage modules selftests selftests-kcr checkpatch build-checks \
-	test-upstream test-kcr test-helper test-kdir-check testhost-run demo \
+	debug-kernel test-upstream test-kcr test-debug test-helper test-kdir-check \
+	testhost-run demo \
 	check kernel-tree \
 	export-series clean distclean
 
@@ -49,6 +51,8 @@ help:
 	@echo '  make build-checks   W=1 build after each patch; sparse, TDX config and clang builds'
 	@echo '  make test-upstream  run the upstream regression subset on the test host'
 	@echo '  make test-kcr       run our selftests on the test host'
+	@echo '  make debug-kernel   the debug test host: lockdep, KASAN, kmemleak, fault injection'
+	@echo '  make test-debug     run our selftests on the debug test host'
 	@echo '  make test-helper    unit tests of user/helper (ASan, UBSan)'
 	@echo '  make test-kdir-check  a KDIR that lost an option of Debian is refused'
 	@echo '  make testhost-run PROG=./prog [ARGS="..."] [TIMEOUT=600]'
@@ -102,6 +106,16 @@ test-kdir-check: kdir
 
 test-kcr: modules selftests
 	$(call testhost_suite,kcr,$(KCR_LIST))
+
+DEBUG_OUT := $(BUILD_DIR)/debug-kernel
+
+debug-kernel: stage
+	$(Q)scripts/debug-kernel.sh
+
+test-debug: debug-kernel selftests
+	$(Q)testhost/assemble.sh $(BUILD_DIR)/tests-debug $(DEBUG_LIST)
+	$(Q)KERNEL=$(DEBUG_OUT)/arch/x86/boot/bzImage MODDIR=$(DEBUG_OUT)/kcr-modules TAINT= \
+		testhost/run.sh $(BUILD_DIR)/tests-debug $(LOGDIR)/debug
 
 testhost-run: modules selftests
 	$(Q)test -n "$(PROG)" || { echo 'usage: make testhost-run PROG=./prog [ARGS=...]'; exit 2; }

@@ -51,8 +51,9 @@ const char *kcr_strerror(int err)
 		       "VMM that created a VM can reset it)";
 	case EAGAIN:
 	case ENOSPC:
-	case ENOMEM:
 		return "the new guest context could not be prepared; retry the reset";
+	case ENOMEM:
+		return "out of memory; retry the reset";
 	case EPERM:
 	case EACCES:
 		return "permission denied (another user's process; run as root)";
