@@ -16,6 +16,7 @@ SMP=${SMP:-2}
 MEM=${MEM:-4G}
 TCG_THREAD=${TCG_THREAD:-single}
 TAINT=${TAINT-O}
+KERNEL_ARGS=${KERNEL_ARGS:-}
 
 boot() {
 	local limit rc=0
@@ -27,7 +28,7 @@ boot() {
 	timeout --foreground -k 10 "$limit" "$QEMU" \
 		-accel "tcg,thread=$TCG_THREAD" -cpu max -smp "$SMP" -m "$MEM" \
 		-kernel "$KERNEL" -initrd "$LOGDIR/initramfs.cpio" \
-		-append "console=ttyS0 panic=-1 loglevel=6 rdinit=/init" \
+		-append "console=ttyS0 panic=-1 loglevel=6 rdinit=/init $KERNEL_ARGS" \
 		-display none -monitor none -no-reboot \
 		-serial "file:$LOGDIR/serial.log" -serial "file:$LOGDIR/tap.log" || rc=$?
 	sleep 0.5
