@@ -56,18 +56,20 @@ static void on_kick(int sig)
 {
 }
 
-/* A vCPU thread: run, and start the guest again when a reset took it. */
+/*
+ * A vCPU thread: run, and start the guest again when a reset took it (from
+ * the boot state saved before the race began, not from a state a reset may
+ * already have replaced).
+ */
 static void *run_worker(void *arg)
 {
 	struct race *r = arg;
-	struct vcpu_boot_state boot;
 	u64 resets = 0;
 
-	vcpu_save_boot_state(r->vcpu, &boot);
 	while (!r->stop) {
 		if (vm_get_stat(r->vm, vm_resets) != resets) {
 			resets = vm_get_stat(r->vm, vm_resets);
-			vcpu_load_boot_state(r->vcpu, &boot, guest_loop);
+			vcpu_load_boot_state(r->vcpu, &r->boot, guest_loop);
 		}
 		/* EINTR when the main thread kicks a vCPU it cannot wait for. */
 		if (__vcpu_run(r->vcpu) && errno != EINTR)
@@ -254,6 +256,7 @@ TEST_F_TIMEOUT(race, kvm_run_on_a_vcpu, 120)
 
 	/* The main thread resets; a second vCPU runs in its own thread. */
 	r.vcpu = vm_vcpu_add(self->r.vm, 1, guest_loop);
+	vcpu_save_boot_state(r.vcpu, &r.boot);
 	sigaction(SIGUSR1, &sa, NULL);
 	TEST_ASSERT(race(&r, run_worker, true, true) > 0,
 		    "no reset got in between the vCPU's runs");
