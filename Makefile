@@ -29,7 +29,7 @@ KCR_LIST      := testhost/kvm-coco-reset.list
 DEBUG_LIST    := testhost/debug.list
 
 .PHONY: help deps fetch kdir stage modules selftests selftests-kcr checkpatch build-checks \
-	debug-kernel test-upstream test-kcr test-debug test-helper test-kdir-check \
+	debug-kernel test-upstream test-kcr test-debug debug-negative test-helper test-kdir-check \
 	testhost-run demo \
 	check kernel-tree \
 	export-series clean distclean
@@ -53,6 +53,7 @@ help:
 	@echo '  make test-kcr       run our selftests on the test host'
 	@echo '  make debug-kernel   the debug test host: lockdep, KASAN, kmemleak, fault injection'
 	@echo '  make test-debug     run our selftests on the debug test host'
+	@echo '  make debug-negative the debug host must report an injected leak and lock inversion'
 	@echo '  make test-helper    unit tests of user/helper (ASan, UBSan)'
 	@echo '  make test-kdir-check  a KDIR that lost an option of Debian is refused'
 	@echo '  make testhost-run PROG=./prog [ARGS="..."] [TIMEOUT=600]'
@@ -122,6 +123,10 @@ test-debug: debug-kernel selftests
 		KERNEL_ARGS="tsc_early_khz=$(DEBUG_TSC_KHZ)" \
 		testhost/run.sh $(BUILD_DIR)/tests-debug $(LOGDIR)/debug
 
+# The debug test host's checks can fail: an injected leak and lock inversion.
+debug-negative: test-debug
+	$(Q)scripts/debug-negative.sh
+
 testhost-run: modules selftests
 	$(Q)test -n "$(PROG)" || { echo 'usage: make testhost-run PROG=./prog [ARGS=...]'; exit 2; }
 	$(Q)testhost/one.sh $(BUILD_DIR)/tests-one $(LOGDIR)/one "$(PROG)" "$(or $(TIMEOUT),600)" $(ARGS)
@@ -133,7 +138,8 @@ selftests-kcr: stage
 demo: modules selftests-kcr
 	$(call testhost_suite,demo,testhost/demo.list)
 
-check: test-kdir-check checkpatch build-checks test-helper test-upstream test-kcr test-debug
+check: test-kdir-check checkpatch build-checks test-helper test-upstream test-kcr test-debug \
+	debug-negative
 
 kernel-tree: stage
 	$(Q)scripts/kernel-tree.sh init "$(TREE)"
