@@ -40,7 +40,7 @@ configure() {
 	rm -rf "$OUT"
 	mkdir -p "$OUT"
 	make -s -C "$SRC" O="$OUT" tinyconfig
-	while IFS== read -r name value; do
+	while IFS='=' read -r name value; do
 		case $value in
 		y) flag=--enable ;;
 		m) flag=--module ;;
