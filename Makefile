@@ -125,7 +125,7 @@ test-debug: debug-kernel selftests
 
 # The debug test host's checks can fail: an injected leak and lock inversion.
 debug-negative: test-debug
-	$(Q)scripts/debug-negative.sh
+	$(Q)KERNEL_ARGS="tsc_early_khz=$(DEBUG_TSC_KHZ)" scripts/debug-negative.sh
 
 testhost-run: modules selftests
 	$(Q)test -n "$(PROG)" || { echo 'usage: make testhost-run PROG=./prog [ARGS=...]'; exit 2; }
@@ -138,8 +138,10 @@ selftests-kcr: stage
 demo: modules selftests-kcr
 	$(call testhost_suite,demo,testhost/demo.list)
 
-check: test-kdir-check checkpatch build-checks test-helper test-upstream test-kcr test-debug \
-	debug-negative
+# test-debug and debug-negative are not in check yet: one boot in six of the
+# debug kernel under TCG hits a KASAN report in an early interrupt, before
+# any module loads (Documentation/testing.md).
+check: test-kdir-check checkpatch build-checks test-helper test-upstream test-kcr
 
 kernel-tree: stage
 	$(Q)scripts/kernel-tree.sh init "$(TREE)"

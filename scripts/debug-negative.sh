@@ -44,13 +44,11 @@ EOF
 }
 
 run() {
-	mkdir -p "$WORK/tests/kcr/x86"
-	cp "$BUILD_DIR/selftests/testhost/kvm-check" "$WORK/tests/"
-	cp "$BUILD_DIR/selftests/kcr/x86/vm_reset_cycles_test" "$WORK/tests/kcr/x86/"
-	echo "vm_reset_cycles_test 900 ./kcr/x86/vm_reset_cycles_test -v thousand_kmemleak" \
-		>"$WORK/tests/list"
+	echo "vm_reset_cycles_test 900 kcr/x86/vm_reset_cycles_test -v thousand_kmemleak" \
+		>"$WORK/list"
+	"$KCR_ROOT/testhost/assemble.sh" "$WORK/tests" "$WORK/list"
+	# KERNEL_ARGS comes from make test-debug's (the TSC frequency).
 	if KERNEL=$OUT/arch/x86/boot/bzImage MODDIR=$WORK/modules TAINT='' \
-		KERNEL_ARGS="tsc_early_khz=$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)" \
 		"$KCR_ROOT/testhost/run.sh" "$WORK/tests" "$WORK/logs"; then
 		die "the debug test host passed a kvm.ko with a leak and a lock inversion"
 	fi
