@@ -22,14 +22,30 @@ struct kvm_vm *td_vm_create(void);
 /* KVM_TDX_INIT_VM; returns the raw ioctl result (for pool tests). */
 int __td_init_vm(struct kvm_vm *vm);
 
-/* td_vm_create(), KVM_TDX_INIT_VM, the boot memslot and one vCPU. */
+/*
+ * td_vm_create(), MapGPA exits to userspace, KVM_TDX_INIT_VM, the boot
+ * memslot and @nr vCPUs.
+ */
+struct kvm_vm *td_create_vcpus(struct kvm_vcpu **vcpus, int nr);
 struct kvm_vm *td_create(struct kvm_vcpu **vcpu);
 
+/* The boot memslot (private, a new guest_memfd), added or deleted. */
+void td_add_boot_slot(struct kvm_vm *vm);
+void td_delete_boot_slot(struct kvm_vm *vm);
+
 /*
- * The launch flow that follows KVM_TDX_INIT_VM (or KVM_RESET_VM): INIT_VCPU,
- * INIT_MEM_REGION of the boot image with @payload, FINALIZE_VM; then run the
- * TD until its report and return the byte it sent.
+ * The launch flow that follows KVM_TDX_INIT_VM (or KVM_RESET_VM): INIT_VCPU
+ * of each vCPU, INIT_MEM_REGION of the boot image with @payload (and, with
+ * @map_gpa, the request to convert 4 MiB at GPA 0 to shared first),
+ * FINALIZE_VM.
  */
+void td_launch(struct kvm_vm *vm, struct kvm_vcpu **vcpus, int nr,
+	       u8 payload, bool map_gpa);
+
+/* Run a vCPU until its report (KVM_EXIT_IO) and return the byte it sent. */
+u8 td_run_to_report(struct kvm_vcpu *vcpu);
+
+/* td_launch() of one vCPU without MapGPA, then td_run_to_report(). */
 u8 td_launch_and_run(struct kvm_vm *vm, struct kvm_vcpu *vcpu, u8 payload);
 
 #endif /* SELFTEST_KVM_TDX_H */

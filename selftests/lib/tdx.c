@@ -4,7 +4,9 @@
  * 32-bit protected mode without paging, with EFER.LME set by the TDX
  * module; the boot code at the top of 4 GiB enables paging on an identity
  * map of that gigabyte, enters 64-bit mode and reports its payload byte with
- * TDG.VP.VMCALL<Instruction.IO>, which KVM turns into a KVM_EXIT_IO.
+ * TDG.VP.VMCALL<Instruction.IO>, which KVM turns into a KVM_EXIT_IO.  If the
+ * image asks for it, the code first converts 4 MiB at GPA 0 to shared with
+ * TDG.VP.VMCALL<MapGPA>, which KVM passes to userspace in pieces.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #define TD_BOOT_GPA	TD_PML4_GPA
 #define TD_BOOT_PAGES	3
 #define TD_PAYLOAD_OFF	0x800
+#define TD_MAP_GPA_OFF	0x801
 /* Architectural page-table bits: present, writable, 1 GiB page. */
 #define TD_PTE_P	BIT_ULL(0)
 #define TD_PTE_RW	BIT_ULL(1)
@@ -45,7 +48,17 @@ asm(".pushsection .rodata\n"
     "	ljmpl $0x8, $" TD_ABS(td_code64) "\n"
     ".code64\n"
     "td_code64:\n"
-    "	movabs $0xfffff800, %rax\n"		/* TD_PAYLOAD_OFF */
+    "	movabs $0xfffff801, %rax\n"		/* TD_MAP_GPA_OFF */
+    "	cmpb $0, (%rax)\n"
+    "	je 2f\n"
+    "	xorl %eax, %eax\n"			/* TDG.VP.VMCALL */
+    "	movl $0x3c00, %ecx\n"			/* passes R10-R13 */
+    "	xorl %r10d, %r10d\n"			/* standard TDVMCALL */
+    "	movl $0x10001, %r11d\n"		/* MapGPA */
+    "	movabs $0x800000000000, %r12\n"	/* GPA 0, shared bit 47 */
+    "	movl $0x400000, %r13d\n"		/* 4 MiB */
+    "	.byte 0x66, 0x0f, 0x01, 0xcc\n"		/* TDCALL */
+    "2:	movabs $0xfffff800, %rax\n"		/* TD_PAYLOAD_OFF */
     "	movzbl (%rax), %r15d\n"
     "	xorl %eax, %eax\n"			/* TDG.VP.VMCALL */
     "	movl $0xfc00, %ecx\n"			/* passes R10-R15 */
@@ -136,21 +149,41 @@ struct kvm_vm *td_vm_create(void)
 	return vm;
 }
 
-struct kvm_vm *td_create(struct kvm_vcpu **vcpu)
+void td_add_boot_slot(struct kvm_vm *vm)
 {
-	struct kvm_vm *vm = td_vm_create();
-
-	TEST_ASSERT(!__td_init_vm(vm), "KVM_TDX_INIT_VM: errno %d", errno);
-
 	vm_mem_add(vm, VM_MEM_SRC_ANONYMOUS, TD_BOOT_GPA, TD_BOOT_SLOT,
 		   TD_BOOT_PAGES, KVM_MEM_GUEST_MEMFD, -1, 0);
-	*vcpu = __vm_vcpu_add(vm, 0);
-	vcpu_init_cpuid(*vcpu, kvm_get_supported_cpuid());
+}
+
+void td_delete_boot_slot(struct kvm_vm *vm)
+{
+	vm_mem_region_delete(vm, TD_BOOT_SLOT);
+}
+
+struct kvm_vm *td_create_vcpus(struct kvm_vcpu **vcpus, int nr)
+{
+	struct kvm_vm *vm = td_vm_create();
+	int i;
+
+	/* The boot code may ask to convert memory: userspace does that. */
+	vm_enable_cap(vm, KVM_CAP_EXIT_HYPERCALL, BIT(KVM_HC_MAP_GPA_RANGE));
+	TEST_ASSERT(!__td_init_vm(vm), "KVM_TDX_INIT_VM: errno %d", errno);
+
+	td_add_boot_slot(vm);
+	for (i = 0; i < nr; i++) {
+		vcpus[i] = __vm_vcpu_add(vm, i);
+		vcpu_init_cpuid(vcpus[i], kvm_get_supported_cpuid());
+	}
 	return vm;
 }
 
+struct kvm_vm *td_create(struct kvm_vcpu **vcpu)
+{
+	return td_create_vcpus(vcpu, 1);
+}
+
 /* The boot image: PML4, PDPT mapping the top gigabyte, and the code. */
-static void td_fill_image(u8 *image, u8 payload)
+static void td_fill_image(u8 *image, u8 payload, bool map_gpa)
 {
 	u64 *pml4 = (u64 *)image, *pdpt = (u64 *)(image + PAGE_SIZE);
 	u8 *code = image + 2 * PAGE_SIZE;
@@ -162,25 +195,29 @@ static void td_fill_image(u8 *image, u8 payload)
 	pdpt[3] = 0xc0000000ul | TD_PTE_P | TD_PTE_RW | TD_PTE_PS;
 	memcpy(code, td_code_start, td_code_end - td_code_start);
 	code[TD_PAYLOAD_OFF] = payload;
+	code[TD_MAP_GPA_OFF] = map_gpa;
 	memcpy(code + TD_RESET_OFF, jmp_to_start, sizeof(jmp_to_start));
 }
 
-static void td_launch(struct kvm_vm *vm, struct kvm_vcpu *vcpu, u8 payload)
+void td_launch(struct kvm_vm *vm, struct kvm_vcpu **vcpus, int nr,
+	       u8 payload, bool map_gpa)
 {
 	struct kvm_tdx_init_mem_region region = {
 		.gpa = TD_BOOT_GPA,
 		.nr_pages = TD_BOOT_PAGES,
 	};
 	u8 *image = aligned_alloc(PAGE_SIZE, TD_BOOT_PAGES * PAGE_SIZE);
+	int i;
 
 	TEST_ASSERT(image, "aligned_alloc");
-	td_fill_image(image, payload);
+	td_fill_image(image, payload, map_gpa);
 	region.source_addr = (u64)image;
 
-	TEST_ASSERT(!tdx_ioctl(vcpu->fd, KVM_TDX_INIT_VCPU, 0, 0),
-		    "KVM_TDX_INIT_VCPU: errno %d", errno);
+	for (i = 0; i < nr; i++)
+		TEST_ASSERT(!tdx_ioctl(vcpus[i]->fd, KVM_TDX_INIT_VCPU, 0, 0),
+			    "KVM_TDX_INIT_VCPU: errno %d", errno);
 	vm_mem_set_private(vm, TD_BOOT_GPA, TD_BOOT_PAGES * PAGE_SIZE);
-	TEST_ASSERT(!tdx_ioctl(vcpu->fd, KVM_TDX_INIT_MEM_REGION,
+	TEST_ASSERT(!tdx_ioctl(vcpus[0]->fd, KVM_TDX_INIT_MEM_REGION,
 			       KVM_TDX_MEASURE_MEMORY_REGION, (u64)&region),
 		    "KVM_TDX_INIT_MEM_REGION: errno %d", errno);
 	TEST_ASSERT(!tdx_ioctl(vm->fd, KVM_TDX_FINALIZE_VM, 0, 0),
@@ -188,11 +225,10 @@ static void td_launch(struct kvm_vm *vm, struct kvm_vcpu *vcpu, u8 payload)
 	free(image);
 }
 
-u8 td_launch_and_run(struct kvm_vm *vm, struct kvm_vcpu *vcpu, u8 payload)
+u8 td_run_to_report(struct kvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 
-	td_launch(vm, vcpu, payload);
 	vcpu_run(vcpu);
 	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
 	TEST_ASSERT(run->io.port == TD_REPORT_PORT &&
@@ -200,4 +236,10 @@ u8 td_launch_and_run(struct kvm_vm *vm, struct kvm_vcpu *vcpu, u8 payload)
 		    "unexpected I/O exit: port %#x dir %u size %u",
 		    run->io.port, run->io.direction, run->io.size);
 	return *((u8 *)run + run->io.data_offset);
+}
+
+u8 td_launch_and_run(struct kvm_vm *vm, struct kvm_vcpu *vcpu, u8 payload)
+{
+	td_launch(vm, &vcpu, 1, payload, false);
+	return td_run_to_report(vcpu);
 }
