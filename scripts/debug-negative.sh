@@ -44,7 +44,9 @@ EOF
 }
 
 run() {
-	echo "vm_reset_cycles_test 900 kcr/x86/vm_reset_cycles_test -v thousand_kmemleak" \
+	# 1,000 cycles are enough for kmemleak; the run fails on the slab
+	# count too (KASAN's quarantine fills), but only the two reports count.
+	echo "vm_reset_cycles_test 900 kcr/x86/vm_reset_cycles_test -v thousand" \
 		>"$WORK/list"
 	"$KCR_ROOT/testhost/assemble.sh" "$WORK/tests" "$WORK/list"
 	# KERNEL_ARGS comes from make test-debug's (the TSC frequency).
