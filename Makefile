@@ -144,8 +144,9 @@ selftests-kcr: stage
 demo: modules selftests-kcr
 	$(call testhost_suite,demo,testhost/demo.list)
 
-check: test-kdir-check checkpatch build-checks test-helper test-upstream test-kcr \
-	test-debug debug-negative
+# Every target below, in two lanes side by side (scripts/check.sh).
+check:
+	$(Q)scripts/check.sh
 
 kernel-tree: stage
 	$(Q)scripts/kernel-tree.sh init "$(TREE)"
