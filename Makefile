@@ -27,9 +27,11 @@ endif
 UPSTREAM_LIST := testhost/upstream.list
 KCR_LIST      := testhost/kvm-coco-reset.list
 DEBUG_LIST    := testhost/debug.list
+SEVMODEL_LIST := testhost/sevmodel.list
 
 .PHONY: help deps fetch kdir stage modules selftests selftests-kcr checkpatch build-checks \
 	debug-kernel test-upstream test-kcr test-debug debug-negative test-helper test-kdir-check \
+	sevmodel test-sevmodel \
 	testhost-run demo \
 	check kernel-tree \
 	export-series clean distclean
@@ -54,6 +56,8 @@ help:
 	@echo '  make debug-kernel   the debug test host: lockdep, KASAN, kmemleak, fault injection'
 	@echo '  make test-debug     run our selftests on the debug test host'
 	@echo '  make debug-negative the debug host must report an injected leak and lock inversion'
+	@echo '  make sevmodel       test-only build: kvm-amd on a software SEV/SNP firmware model'
+	@echo '  make test-sevmodel  run the SEV selftests on the test host against that model'
 	@echo '  make test-helper    unit tests of user/helper (ASan, UBSan)'
 	@echo '  make test-kdir-check  a KDIR that lost an option of Debian is refused'
 	@echo '  make testhost-run PROG=./prog [ARGS="..."] [TIMEOUT=600]'
@@ -132,6 +136,21 @@ test-debug: debug-kernel selftests
 # The debug test host's checks can fail: an injected leak and lock inversion.
 debug-negative: test-debug
 	$(Q)KERNEL_ARGS="$(DEBUG_KERNEL_ARGS)" scripts/debug-negative.sh
+
+# The SEV, SEV-ES and SNP control plane against the firmware model
+# (testhost/sevmodel; Documentation/sev-model.md).
+SEVMODEL_OUT := $(BUILD_DIR)/sevmodel/out/arch/x86/kvm
+# The tests make the model refuse a teardown command; KVM then bugs the VM,
+# which warns, once per call site: those warnings are expected there.
+SEVMODEL_WARN_ALLOW := SEV: unbinding ASID [0-9]+ failed|Failed to release guest context
+
+sevmodel: $(KDIR_DEP)
+	$(Q)KDIR=$(KDIR) testhost/sevmodel/build.sh
+
+test-sevmodel: sevmodel selftests
+	$(Q)testhost/assemble.sh $(BUILD_DIR)/tests-sevmodel $(SEVMODEL_LIST)
+	$(Q)MODDIR=$(SEVMODEL_OUT) WARN_ALLOW='$(SEVMODEL_WARN_ALLOW)' \
+		testhost/run.sh $(BUILD_DIR)/tests-sevmodel $(LOGDIR)/sevmodel
 
 testhost-run: modules selftests
 	$(Q)test -n "$(PROG)" || { echo 'usage: make testhost-run PROG=./prog [ARGS=...]'; exit 2; }

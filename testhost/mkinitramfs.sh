@@ -42,10 +42,14 @@ build() {
 	cp "$KCR_ROOT/testhost/init" "$ROOT/init"
 	chmod +x "$ROOT/init"
 	add_module kvm_amd
+	# Ours: kvm, kvm_amd and, in the SEV model build, the model's ccp.
+	local m ours="kvm kvm_amd"
+	[ -f "$MODDIR/ccp.ko" ] && ours="$ours ccp"
+	echo "$ours" >"$ROOT/modules/ours"
+	(cd "$ROOT/modules" && for m in $ours; do sha256sum "$m.ko"; done | cut -c1-16,65-) >"$OUT.modules"
 	cp -a "$TESTDIR" "$ROOT/tests"
 	(cd "$ROOT" && find . | cpio -o -H newc --quiet) >"$OUT"
 	log "initramfs $OUT: $(du -h "$OUT" | cut -f1), modules: $(tr '\n' ' ' <"$ROOT/modules/order")"
-	(cd "$ROOT/modules" && sha256sum kvm.ko kvm_amd.ko | cut -c1-16,65-) >"$OUT.modules"
 	rm -rf "$ROOT"
 }
 

@@ -11,13 +11,23 @@
  * transport key (SEV) or is reported only through an attestation report
  * (SNP), so it cannot be recomputed here; that the guest runs the new
  * payload under a new handle shows the relaunch was measured afresh.
+ *
+ * On the test host the same tests run against the software firmware model
+ * (testhost/sevmodel), which also shows what the firmware saw: the ASID
+ * the guest was bound to is flushed by the reset and bound again by the
+ * relaunch, no page stays assigned to it, and no firmware or RMP rule was
+ * broken.  The emulated CPU cannot enter SEV-ES or SNP guests, so there
+ * those are launched, reset and relaunched without running.
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "kvm_util.h"
 #include "processor.h"
+#include "sparsebit.h"
 #include "sev.h"
+#include "sev_model.h"
 #include "ucall_common.h"
 #include "vm_reset.h"
 #include "kselftest_harness.h"
@@ -78,24 +88,126 @@ static u64 policy(const struct sev_type *t)
 	return t->type == KVM_X86_SNP_VM ? snp_default_policy() : t->policy;
 }
 
-/* Launch with @p as payload and run to the guest's report. */
-static u8 launch_and_run(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
-			 const struct sev_type *t, u8 p)
+/* The emulated CPU of the firmware model's test host runs SEV guests only. */
+static bool can_run(const struct sev_type *t)
+{
+	return t->type == KVM_X86_SEV_VM || !sev_model_present();
+}
+
+/*
+ * Launch with @p as payload and run to the guest's report, which must be
+ * @p; where the guest cannot run, only launch.
+ */
+static void launch_and_check(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+			     const struct sev_type *t, u8 p)
 {
 	struct ucall uc;
+	u8 got;
 
 	payload = p;
 	sync_global_to_guest(vm, payload);
 	vm_sev_launch(vm, policy(t), NULL);
+	if (!can_run(t))
+		return;
 	vcpu_run(vcpu);
 
 	if (t->type == KVM_X86_SEV_VM) {
 		TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_SYNC);
-		return uc.args[1];
+		got = uc.args[1];
+	} else {
+		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_SYSTEM_EVENT);
+		TEST_ASSERT_EQ(vcpu->run->system_event.type, KVM_SYSTEM_EVENT_SEV_TERM);
+		got = vcpu->run->system_event.data[0] >> 16;
 	}
-	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_SYSTEM_EVENT);
-	TEST_ASSERT_EQ(vcpu->run->system_event.type, KVM_SYSTEM_EVENT_SEV_TERM);
-	return vcpu->run->system_event.data[0] >> 16;
+	TEST_ASSERT_EQ(got, p);
+}
+
+/*
+ * After a reset, load what a VMM loads before a launch: the boot image
+ * (SEV and SEV-ES encrypted it in place) and the vCPU's boot registers.
+ */
+static void prepare_relaunch(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+			     const struct sev_type *t,
+			     struct vm_boot_image *image,
+			     struct vcpu_boot_state *boot)
+{
+	vm_load_boot_image(vm, image);
+	vcpu_load_boot_state(vcpu, boot, t->type == KVM_X86_SEV_VM ? guest_sev : guest_sev_es);
+}
+
+/* What the firmware model saw; all zero without the model. */
+struct model_view {
+	long violations;
+	long flushes;
+	unsigned int asid;
+};
+
+static long model_flushes(void)
+{
+	return sev_model_count("DF_FLUSH") + sev_model_count("SNP_DF_FLUSH");
+}
+
+/* The one ASID bound to a guest: the VM under test is the only SEV VM. */
+static unsigned int model_bound_asid(void)
+{
+	unsigned int asid = 0;
+	int n = sev_model_asids("bound", &asid, 1);
+
+	TEST_ASSERT(n == 1, "the firmware model has %d bound ASIDs, expected 1", n);
+	return asid;
+}
+
+static void model_view(struct model_view *v, bool launched)
+{
+	memset(v, 0, sizeof(*v));
+	if (!sev_model_present())
+		return;
+	v->violations = sev_model_value("violations");
+	v->flushes = model_flushes();
+	if (launched)
+		v->asid = model_bound_asid();
+}
+
+/*
+ * The firmware's view after a reset of the VM seen as @before: its ASID
+ * was flushed (free for a new context, though KVM keeps it), one flush
+ * was issued, no page is left assigned to a guest and no rule was broken.
+ */
+static void model_check_reset(const struct model_view *before)
+{
+	unsigned int asid;
+
+	if (!sev_model_present())
+		return;
+	TEST_ASSERT(sev_model_value("violations") == before->violations,
+		    "firmware model: %s", sev_model_last());
+	TEST_ASSERT_EQ(sev_model_asids("bound", &asid, 1), 0);
+	TEST_ASSERT_EQ(sev_model_asids("dirty", &asid, 1), 0);
+	TEST_ASSERT_EQ(sev_model_value("assigned"), 0);
+	TEST_ASSERT_EQ(model_flushes(), before->flushes + 1);
+}
+
+/* After the relaunch: the same ASID as before the reset, no violation. */
+static void model_check_relaunch(const struct model_view *before)
+{
+	if (!sev_model_present())
+		return;
+	TEST_ASSERT(sev_model_value("violations") == before->violations,
+		    "firmware model: %s", sev_model_last());
+	TEST_ASSERT_EQ(model_bound_asid(), before->asid);
+}
+
+/* After the VM is gone: nothing bound, assigned or in violation. */
+static void model_check_clean(long violations)
+{
+	unsigned int asid;
+
+	if (!sev_model_present())
+		return;
+	TEST_ASSERT(sev_model_value("violations") == violations,
+		    "firmware model: %s", sev_model_last());
+	TEST_ASSERT_EQ(sev_model_asids("bound", &asid, 1), 0);
+	TEST_ASSERT_EQ(sev_model_value("assigned"), 0);
 }
 
 static u32 handle_of(struct kvm_vm *vm)
@@ -111,6 +223,7 @@ static void reset_and_relaunch(struct __test_metadata *_metadata,
 {
 	struct vcpu_boot_state boot;
 	struct vm_boot_image image;
+	struct model_view view;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	long charged;
@@ -123,66 +236,384 @@ static void reset_and_relaunch(struct __test_metadata *_metadata,
 	vcpu_save_boot_state(vcpu, &boot);
 	vm_save_boot_image(vm, &image);
 
-	TEST_ASSERT_EQ(launch_and_run(vm, vcpu, t, 0xa1), 0xa1);
+	launch_and_check(vm, vcpu, t, 0xa1);
 	if (t->type != KVM_X86_SNP_VM)
 		handle = handle_of(vm);
 	charged = misc_cg_current(t->cg_key);
+	TEST_ASSERT(charged > 0 || (charged < 0 && !sev_model_present()),
+		    "misc cgroup %s: %ld", t->cg_key, charged);
+	model_view(&view, true);
 
 	vm_reset(vm, 0);
 	TEST_ASSERT_EQ(misc_cg_current(t->cg_key), charged);
+	model_check_reset(&view);
 
-	/* SEV and SEV-ES encrypted the image in place: load it again. */
-	vm_load_boot_image(vm, &image);
-	vcpu_load_boot_state(vcpu, &boot, t->type == KVM_X86_SEV_VM ? guest_sev : guest_sev_es);
-	TEST_ASSERT_EQ(launch_and_run(vm, vcpu, t, 0xb2), 0xb2);
+	prepare_relaunch(vm, vcpu, t, &image, &boot);
+	launch_and_check(vm, vcpu, t, 0xb2);
+	model_check_relaunch(&view);
 	if (t->type != KVM_X86_SNP_VM)
 		TEST_ASSERT(handle_of(vm) != handle,
 			    "the relaunch must create a new guest context (handle %u)", handle);
 	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), 1);
 	free(image.copy);
 	kvm_vm_free(vm);
+	model_check_clean(view.violations);
 }
 
 TEST(sev_reset_relaunch) { reset_and_relaunch(_metadata, &types[0]); }
 TEST(sev_es_reset_relaunch) { reset_and_relaunch(_metadata, &types[1]); }
 TEST(snp_reset_relaunch) { reset_and_relaunch(_metadata, &types[2]); }
 
-/* Take every other ASID of the type; the reset and relaunch still work. */
-TEST(sev_reset_with_asid_pool_full)
+/* An SEV VM of type @t with its ASID (KVM_SEV_INIT2), or NULL if none is left. */
+static struct kvm_vm *vm_with_asid(const struct sev_type *t)
 {
-	const struct sev_type *t = &types[0];
 	struct kvm_sev_init init = {};
+	struct kvm_vm *vm = vm_create_barebones_type(t->type);
+
+	if (!__vm_sev_ioctl(vm, KVM_SEV_INIT2, &init))
+		return vm;
+	kvm_vm_free(vm);
+	return NULL;
+}
+
+/*
+ * Take every other ASID of the type's pool: the reset and the relaunch
+ * still work, and the reset does not give the ASID back (one more VM still
+ * finds the pool empty).  Then free another VM's ASID before a second
+ * reset: that reset's flush makes it reusable, and both guests launch.
+ */
+static void reset_with_pool_full(struct __test_metadata *_metadata,
+				 const struct sev_type *t)
+{
 	struct vcpu_boot_state boot;
 	struct vm_boot_image image;
-	struct kvm_vm *vm, *others[1024];
-	struct kvm_vcpu *vcpu;
-	int n = 0;
+	struct kvm_vm *vm, *more, *others[1024];
+	struct kvm_vcpu *vcpu, *more_vcpu;
+	struct rlimit nofile;
+	int n;
 
 	require(t);
-	vm = vm_sev_create_with_one_vcpu(t->type, guest_sev, &vcpu);
+	/* Each VM holds a few fds; a real host has hundreds of ASIDs. */
+	TEST_ASSERT(!getrlimit(RLIMIT_NOFILE, &nofile), "getrlimit");
+	nofile.rlim_cur = nofile.rlim_max;
+	TEST_ASSERT(!setrlimit(RLIMIT_NOFILE, &nofile), "setrlimit");
+
+	vm = vm_sev_create_with_one_vcpu(t->type,
+					 t->type == KVM_X86_SEV_VM ? guest_sev : guest_sev_es,
+					 &vcpu);
 	vcpu_save_boot_state(vcpu, &boot);
 	vm_save_boot_image(vm, &image);
-	TEST_ASSERT_EQ(launch_and_run(vm, vcpu, t, 1), 1);
+	launch_and_check(vm, vcpu, t, 1);
 
 	for (n = 0; n < ARRAY_SIZE(others); n++) {
-		others[n] = vm_create_barebones_type(t->type);
-		if (__vm_sev_ioctl(others[n], KVM_SEV_INIT2, &init)) {
-			kvm_vm_free(others[n]);
+		others[n] = vm_with_asid(t);
+		if (!others[n])
 			break;
-		}
 	}
-	TEST_ASSERT(n < ARRAY_SIZE(others), "could not exhaust the SEV ASIDs");
+	TEST_ASSERT(n < ARRAY_SIZE(others), "could not exhaust the ASIDs");
 
 	vm_reset(vm, 0);
-	vm_load_boot_image(vm, &image);
-	vcpu_load_boot_state(vcpu, &boot, guest_sev);
-	TEST_ASSERT_EQ(launch_and_run(vm, vcpu, t, 2), 2);
+	more = vm_with_asid(t);
+	TEST_ASSERT(!more, "the reset gave its ASID back to the pool");
+	prepare_relaunch(vm, vcpu, t, &image, &boot);
+	launch_and_check(vm, vcpu, t, 2);
+
+	if (n) {
+		kvm_vm_free(others[--n]);
+		vm_reset(vm, 0);
+		more = vm_sev_create_with_one_vcpu(t->type,
+						   t->type == KVM_X86_SEV_VM ? guest_sev : guest_sev_es,
+						   &more_vcpu);
+		launch_and_check(more, more_vcpu, t, 4);
+		prepare_relaunch(vm, vcpu, t, &image, &boot);
+		launch_and_check(vm, vcpu, t, 3);
+		kvm_vm_free(more);
+	}
 
 	while (n--)
 		kvm_vm_free(others[n]);
 	free(image.copy);
 	kvm_vm_free(vm);
 }
+
+TEST(sev_reset_with_asid_pool_full) { reset_with_pool_full(_metadata, &types[0]); }
+TEST(sev_es_reset_with_asid_pool_full) { reset_with_pool_full(_metadata, &types[1]); }
+TEST(snp_reset_with_asid_pool_full) { reset_with_pool_full(_metadata, &types[2]); }
+
+/* How far a launch gets before the reset. */
+enum stage { INIT, START, UPDATE, MEASURE, FINISH, NR_STAGES };
+
+static void launch_until(struct kvm_vm *vm, const struct sev_type *t, enum stage stage)
+{
+	struct kvm_sev_launch_start start = { .policy = policy(t) };
+	u8 measurement[256];
+
+	if (t->type == KVM_X86_SNP_VM) {
+		if (stage >= START)
+			snp_vm_launch_start(vm, policy(t));
+		if (stage >= UPDATE)
+			snp_vm_launch_update(vm);
+		if (stage >= FINISH)
+			snp_vm_launch_finish(vm);
+		return;
+	}
+	if (stage == START)
+		vm_sev_ioctl(vm, KVM_SEV_LAUNCH_START, &start);
+	if (stage >= UPDATE)
+		sev_vm_launch(vm, policy(t));
+	if (stage >= MEASURE)
+		sev_vm_launch_measure(vm, measurement);
+	if (stage >= FINISH)
+		sev_vm_launch_finish(vm);
+}
+
+/*
+ * Reset after each stage of a launch (none, START, UPDATE(_VMSA), MEASURE,
+ * FINISH; SNP has no MEASURE), in turn on one VM, then launch it fully:
+ * every reset unbinds what the launch had bound, and every launch gets the
+ * same ASID.
+ */
+static void reset_at_each_stage(struct __test_metadata *_metadata,
+				const struct sev_type *t)
+{
+	struct model_view view, first = {};
+	struct vcpu_boot_state boot;
+	struct vm_boot_image image;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int stage, resets = 0;
+
+	require(t);
+	vm = vm_sev_create_with_one_vcpu(t->type,
+					 t->type == KVM_X86_SEV_VM ? guest_sev : guest_sev_es,
+					 &vcpu);
+	vcpu_save_boot_state(vcpu, &boot);
+	vm_save_boot_image(vm, &image);
+
+	for (stage = INIT; stage < NR_STAGES; stage++) {
+		if (t->type == KVM_X86_SNP_VM && stage == MEASURE)
+			continue;
+		launch_until(vm, t, stage);
+		model_view(&view, stage >= START);
+		if (stage == START)
+			first = view;
+		else if (stage > START)
+			TEST_ASSERT_EQ(view.asid, first.asid);
+
+		vm_reset(vm, 0);
+		resets++;
+		model_check_reset(&view);
+		prepare_relaunch(vm, vcpu, t, &image, &boot);
+	}
+	launch_and_check(vm, vcpu, t, 7);
+	model_check_relaunch(&first);
+	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), resets);
+	free(image.copy);
+	kvm_vm_free(vm);
+	model_check_clean(first.violations);
+}
+
+TEST(sev_reset_at_each_launch_stage) { reset_at_each_stage(_metadata, &types[0]); }
+TEST(sev_es_reset_at_each_launch_stage) { reset_at_each_stage(_metadata, &types[1]); }
+TEST(snp_reset_at_each_launch_stage) { reset_at_each_stage(_metadata, &types[2]); }
+
+/* DATA_SLOT's pages, private and measured at launch. */
+static void add_launched_data(struct kvm_vm *vm, int npages, int gmem)
+{
+	struct userspace_mem_region *region;
+
+	vm_mem_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT, npages,
+		   KVM_MEM_GUEST_MEMFD, gmem, 0);
+	region = memslot2region(vm, DATA_SLOT);
+	sparsebit_set_num(region->protected_phy_pages, DATA_GPA >> vm->page_shift, npages);
+}
+
+/*
+ * SNP: the private pages a memslot bound stay in their guest_memfd, and
+ * assigned to the ASID at their GPA, validated, after the memslot is
+ * deleted, as long as the file is open.  The reset must return them too,
+ * or a guest on the kept ASID that binds the range again would find the
+ * old guest's pages.
+ */
+TEST(snp_reset_returns_unbound_private_memory)
+{
+	const struct sev_type *t = &types[2];
+	struct vcpu_boot_state boot;
+	struct vm_boot_image image;
+	struct model_view view;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int gmem;
+
+	require(t);
+	if (!sev_model_present())
+		SKIP(return, "the RMP can be read only in the SEV firmware model");
+	vm = vm_sev_create_with_one_vcpu(t->type, guest_sev_es, &vcpu);
+	vcpu_save_boot_state(vcpu, &boot);
+	vm_save_boot_image(vm, &image);
+	add_launched_data(vm, 4, -1);
+	launch_and_check(vm, vcpu, t, 1);
+	model_view(&view, true);
+
+	gmem = kvm_dup(memslot2region(vm, DATA_SLOT)->region.guest_memfd);
+	vm_mem_region_delete(vm, DATA_SLOT);
+	TEST_ASSERT(sev_model_value("assigned") >= 4,
+		    "the unbound pages are still the guest's: %ld assigned",
+		    sev_model_value("assigned"));
+
+	vm_reset(vm, 0);
+	model_check_reset(&view);
+
+	add_launched_data(vm, 4, gmem);
+	prepare_relaunch(vm, vcpu, t, &image, &boot);
+	launch_and_check(vm, vcpu, t, 2);
+	model_check_relaunch(&view);
+	close(gmem);
+	free(image.copy);
+	kvm_vm_free(vm);
+	model_check_clean(view.violations);
+}
+
+/*
+ * SNP: the firmware refuses SNP_LAUNCH_FINISH (say, a bad ID block), and the
+ * VMM resets to launch again.  The measured pages and the VMSAs are still
+ * Pre-Guest, immutable: the reset must reclaim them before they go back to
+ * the host, and the relaunch then finds none of them assigned.
+ */
+TEST(snp_reset_after_refused_launch_finish)
+{
+	const struct sev_type *t = &types[2];
+	struct kvm_sev_snp_launch_finish finish = {};
+	struct vcpu_boot_state boot;
+	struct vm_boot_image image;
+	struct model_view view;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	require(t);
+	if (!sev_model_present())
+		SKIP(return, "failure injection needs the SEV firmware model");
+	vm = vm_sev_create_with_one_vcpu(t->type, guest_sev_es, &vcpu);
+	vcpu_save_boot_state(vcpu, &boot);
+	vm_save_boot_image(vm, &image);
+
+	snp_vm_launch_start(vm, policy(t));
+	snp_vm_launch_update(vm);
+	model_view(&view, true);
+	sev_model_fail(SEV_CMD_SNP_LAUNCH_FINISH, SEV_RET_BAD_SIGNATURE, 0);
+	TEST_ASSERT(__vm_sev_ioctl(vm, KVM_SEV_SNP_LAUNCH_FINISH, &finish) == -1,
+		    "SNP_LAUNCH_FINISH should have failed");
+
+	vm_reset(vm, 0);
+	model_check_reset(&view);
+	prepare_relaunch(vm, vcpu, t, &image, &boot);
+	launch_and_check(vm, vcpu, t, 2);
+	model_check_relaunch(&view);
+	free(image.copy);
+	kvm_vm_free(vm);
+	model_check_clean(view.violations);
+}
+
+/* A firmware status no successful command returns. */
+#define INJECTED_STATUS	SEV_RET_INVALID_PLATFORM_STATE
+
+/*
+ * The firmware refuses a command of the reset's teardown (DEACTIVATE,
+ * DECOMMISSION, SNP_DECOMMISSION): the VM is dead (EIO, state NONE, the
+ * status in hw_error) and its destruction, which retries the teardown,
+ * leaves nothing behind.
+ */
+static void teardown_refused(struct __test_metadata *_metadata,
+			     const struct sev_type *t, int cmd)
+{
+	struct kvm_reset_vm args = {};
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	long violations;
+
+	require(t);
+	if (!sev_model_present())
+		SKIP(return, "failure injection needs the SEV firmware model");
+	vm = vm_sev_create_with_one_vcpu(t->type,
+					 t->type == KVM_X86_SEV_VM ? guest_sev : guest_sev_es,
+					 &vcpu);
+	launch_and_check(vm, vcpu, t, 1);
+	violations = sev_model_value("violations");
+
+	sev_model_fail(cmd, INJECTED_STATUS, 0);
+	TEST_ASSERT(__vm_reset(vm, &args) == -1 && errno == EIO,
+		    "expected EIO, errno %d", errno);
+	TEST_ASSERT_EQ(args.state, KVM_RESET_VM_STATE_NONE);
+	TEST_ASSERT_EQ(args.hw_error, INJECTED_STATUS);
+	TEST_ASSERT(__vm_reset(vm, &args) == -1 && errno == EIO,
+		    "a dead VM: expected EIO, errno %d", errno);
+
+	kvm_vm_free(vm);
+	model_check_clean(violations);
+}
+
+TEST(sev_deactivate_refused) { teardown_refused(_metadata, &types[0], SEV_CMD_DEACTIVATE); }
+TEST(sev_decommission_refused) { teardown_refused(_metadata, &types[0], SEV_CMD_DECOMMISSION); }
+TEST(sev_es_deactivate_refused) { teardown_refused(_metadata, &types[1], SEV_CMD_DEACTIVATE); }
+TEST(snp_decommission_refused) { teardown_refused(_metadata, &types[2], SEV_CMD_SNP_DECOMMISSION); }
+
+/*
+ * The firmware refuses the flush that makes the ASID reusable: the old
+ * guest is gone but the VM cannot launch (EAGAIN, REINIT_PENDING, the
+ * status in hw_error; SEV commands EBUSY), and a retried reset completes.
+ */
+static void flush_refused(struct __test_metadata *_metadata, const struct sev_type *t)
+{
+	struct kvm_sev_launch_start start = { .policy = policy(t) };
+	struct kvm_reset_vm args = {};
+	struct vcpu_boot_state boot;
+	struct vm_boot_image image;
+	struct model_view view;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	unsigned int asid;
+	int cmd;
+
+	require(t);
+	if (!sev_model_present())
+		SKIP(return, "failure injection needs the SEV firmware model");
+	vm = vm_sev_create_with_one_vcpu(t->type,
+					 t->type == KVM_X86_SEV_VM ? guest_sev : guest_sev_es,
+					 &vcpu);
+	vcpu_save_boot_state(vcpu, &boot);
+	vm_save_boot_image(vm, &image);
+	launch_and_check(vm, vcpu, t, 1);
+	model_view(&view, true);
+
+	/* SNP_DF_FLUSH replaces DF_FLUSH once SNP is initialized. */
+	cmd = kvm_check_cap(KVM_CAP_VM_TYPES) & BIT(KVM_X86_SNP_VM) ?
+	      SEV_CMD_SNP_DF_FLUSH : SEV_CMD_DF_FLUSH;
+	sev_model_fail(cmd, INJECTED_STATUS, 0);
+	TEST_ASSERT(__vm_reset(vm, &args) == -1 && errno == EAGAIN,
+		    "expected EAGAIN, errno %d", errno);
+	TEST_ASSERT_EQ(args.state, KVM_RESET_VM_STATE_REINIT_PENDING);
+	TEST_ASSERT_EQ(args.hw_error, INJECTED_STATUS);
+	TEST_ASSERT_EQ(sev_model_asids("dirty", &asid, 1), 1);
+	TEST_ASSERT_EQ(asid, view.asid);
+	TEST_ASSERT(__vm_sev_ioctl(vm, KVM_SEV_LAUNCH_START, &start) == -1 && errno == EBUSY,
+		    "SEV command while re-init pending: expected EBUSY, errno %d", errno);
+
+	memset(&args, 0, sizeof(args));
+	TEST_ASSERT_EQ(__vm_reset(vm, &args), 0);
+	TEST_ASSERT_EQ(args.state, KVM_RESET_VM_STATE_DONE);
+	view.flushes++;
+	model_check_reset(&view);
+
+	prepare_relaunch(vm, vcpu, t, &image, &boot);
+	launch_and_check(vm, vcpu, t, 2);
+	model_check_relaunch(&view);
+	free(image.copy);
+	kvm_vm_free(vm);
+	model_check_clean(view.violations);
+}
+
+TEST(sev_flush_refused) { flush_refused(_metadata, &types[0]); }
+TEST(snp_flush_refused) { flush_refused(_metadata, &types[2]); }
 
 /* A mirror cannot be reset; its owner cannot while the mirror exists. */
 TEST(sev_mirror_refusals)
