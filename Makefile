@@ -165,7 +165,7 @@ demo: modules selftests-kcr
 
 # Every target below, in two lanes side by side (scripts/check.sh).
 check:
-	$(Q)scripts/check.sh
+	$(Q)KDIR=$(KDIR) scripts/check.sh
 
 kernel-tree: stage
 	$(Q)scripts/kernel-tree.sh init "$(TREE)"

@@ -19,10 +19,14 @@ lane() {
 
 step shared "$MAKE" --no-print-directory test-kdir-check modules selftests
 
-lane static checkpatch build-checks &
+# KDIR is prepared now: naming it keeps the lanes from each re-running the
+# download and KDIR steps, which must not run twice at once.
+: "${KDIR:?}"
+lane static KDIR="$KDIR" checkpatch build-checks &
 static_pid=$!
 host_rc=0
-lane testhost test-helper test-upstream test-kcr test-debug debug-negative || host_rc=$?
+lane testhost KDIR="$KDIR" test-helper test-upstream test-kcr test-sevmodel \
+	test-debug debug-negative || host_rc=$?
 static_rc=0
 wait "$static_pid" || static_rc=$?
 
