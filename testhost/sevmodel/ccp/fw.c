@@ -235,7 +235,21 @@ static int guest_check(struct sm_fw *fw, void *data, struct sm_guest **gp)
 	return 0;
 }
 
-/* LAUNCH_START, RECEIVE_START: a new guest, with a handle never used before. */
+/*
+ * The lowest handle no live guest has: the firmware takes the first free
+ * slot of its guest table (find_free_guest_handle() in AMD's published
+ * source), so a relaunch after a reset usually gets the old handle back.
+ */
+static u32 free_handle(struct sm_fw *fw)
+{
+	u32 h = 1;
+
+	while (find_guest(fw, h))
+		h++;
+	return h;
+}
+
+/* LAUNCH_START, RECEIVE_START: a new guest, with the lowest free handle. */
 static int cmd_start(struct sm_fw *fw, void *data, struct sm_guest *unused)
 {
 	struct sev_data_launch_start *d = data;	/* handle, policy lead both */
@@ -250,7 +264,7 @@ static int cmd_start(struct sm_fw *fw, void *data, struct sm_guest *unused)
 	g = kzalloc_obj(*g, GFP_KERNEL);
 	if (!g)
 		return SEV_RET_RESOURCE_LIMIT;
-	g->handle = fw->next_handle++;
+	g->handle = free_handle(fw);
 	g->policy = d->policy;
 	g->state = fw->cur->id == SEV_CMD_RECEIVE_START ? SM_G_RUPDATE :
 							  SM_G_LUPDATE;
@@ -914,7 +928,6 @@ void sm_fw_init(struct sm_fw *fw, bool quiet)
 	INIT_LIST_HEAD(&fw->guests);
 	INIT_LIST_HEAD(&fw->ctxs);
 	xa_init(&fw->rmp);
-	fw->next_handle = 1;
 }
 
 void sm_fw_destroy(struct sm_fw *fw)

@@ -521,13 +521,16 @@ static bool st_measure_length_query(struct st *s)
 	       ST(s, d.len, 48) || ST_VIOL(s, 0) || ST(s, st_measure(s, d.handle), 0);
 }
 
-static bool st_handle_not_reused(struct st *s)
+/* A decommissioned guest's handle is the next one given out. */
+static bool st_handle_reused(struct st *s)
 {
-	u32 h1, h2;
+	u32 h1, h2, h3;
 
-	return ST(s, st_start(s, 0, &h1), 0) ||
+	return ST(s, st_start(s, 0, &h1), 0) || ST(s, st_start(s, 0, &h2), 0) ||
 	       ST(s, st_h(s, SEV_CMD_DECOMMISSION, h1), 0) ||
-	       ST(s, st_start(s, 0, &h2), 0) || ST(s, h2 == h1 || !h2, 0);
+	       ST(s, st_start(s, 0, &h3), 0) || ST(s, !h1 || h2 == h1 || h3 != h1, 0) ||
+	       ST(s, st_h(s, SEV_CMD_DECOMMISSION, h2), 0) ||
+	       ST(s, st_h(s, SEV_CMD_DECOMMISSION, h3), 0);
 }
 
 static bool st_rmpupdate_immutable(struct st *s)
@@ -659,7 +662,7 @@ static const struct {
 	{ "invalid_guest", st_invalid_guest },
 	{ "invalid_platform_state", st_invalid_platform_state, true },
 	{ "measure_length_query", st_measure_length_query },
-	{ "handle_not_reused", st_handle_not_reused },
+	{ "handle_reused", st_handle_reused },
 	{ "rmpupdate_immutable", st_rmpupdate_immutable },
 	{ "rmpupdate_4k_in_2m", st_rmpupdate_4k_in_2m },
 	{ "snp_launch_update_page_owner", st_update_page_owner },

@@ -80,7 +80,6 @@ struct sm_fw {
 	bool snp_init;
 	bool wbinvd_seen;	/* since the last DEACTIVATE of a used ASID */
 	u8 asid[SM_NR_ASIDS];	/* enum sm_asid_state, READ_ONCE outside lock */
-	u32 next_handle;
 	struct list_head guests;
 	struct list_head ctxs;
 	struct xarray rmp;	/* pfn -> packed struct sm_rmpe; xa_lock */
