@@ -269,6 +269,9 @@ static void reset_and_relaunch(struct __test_metadata *_metadata,
 	vm_reset(vm, 0);
 	TEST_ASSERT_EQ(misc_cg_current(t->cg_key), charged);
 	model_check_reset(&view);
+	/* Nothing may run on the ASID before the relaunch has flushed it. */
+	TEST_ASSERT(__vcpu_run(vcpu) == -1 && errno == EINVAL,
+		    "KVM_RUN before the relaunch: expected EINVAL, errno %d", errno);
 
 	/*
 	 * The firmware gives the new guest the lowest free handle, often the
@@ -293,6 +296,44 @@ static void reset_and_relaunch(struct __test_metadata *_metadata,
 TEST(sev_reset_relaunch) { reset_and_relaunch(_metadata, &types[0]); }
 TEST(sev_es_reset_relaunch) { reset_and_relaunch(_metadata, &types[1]); }
 TEST(snp_reset_relaunch) { reset_and_relaunch(_metadata, &types[2]); }
+
+/*
+ * Two vCPUs: each has its own VMSA (SEV-ES, SNP), which the reset takes
+ * back and the relaunch measures again.
+ */
+static void reset_two_vcpus(struct __test_metadata *_metadata, const struct sev_type *t)
+{
+	struct vm_shape shape = { .mode = VM_MODE_DEFAULT, .type = t->type };
+	void *guest = t->type == KVM_X86_SEV_VM ? guest_sev : guest_sev_es;
+	struct vcpu_boot_state boot[2];
+	struct vm_boot_image image;
+	struct model_view view;
+	struct kvm_vcpu *vcpu[2];
+	struct kvm_vm *vm;
+	int i;
+
+	require(t);
+	vm = __vm_create_with_vcpus(shape, 2, 0, guest, vcpu);
+	for (i = 0; i < 2; i++)
+		vcpu_save_boot_state(vcpu[i], &boot[i]);
+	vm_save_boot_image(vm, &image);
+	launch_and_check(vm, vcpu[0], t, 1);
+	model_view(&view, true);
+
+	vm_reset(vm, 0);
+	model_check_reset(&view);
+	for (i = 0; i < 2; i++)
+		prepare_relaunch(vm, vcpu[i], t, &image, &boot[i]);
+	launch_and_check(vm, vcpu[1], t, 2);
+	model_check_relaunch(&view);
+	free(image.copy);
+	kvm_vm_free(vm);
+	model_check_clean(view.violations);
+}
+
+TEST(sev_reset_two_vcpus) { reset_two_vcpus(_metadata, &types[0]); }
+TEST(sev_es_reset_two_vcpus) { reset_two_vcpus(_metadata, &types[1]); }
+TEST(snp_reset_two_vcpus) { reset_two_vcpus(_metadata, &types[2]); }
 
 /* An SEV VM of type @t with its ASID (KVM_SEV_INIT2), or NULL if none is left. */
 static struct kvm_vm *vm_with_asid(const struct sev_type *t)

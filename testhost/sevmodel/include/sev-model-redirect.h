@@ -24,6 +24,9 @@ static inline bool sev_model_boot_cpu_has(unsigned int bit)
 	case X86_FEATURE_FLUSHBYASID:
 	case X86_FEATURE_LBRV:
 		return true;
+	/* Else sev_flush_encrypted_page() would skip the VM_PAGE_FLUSH check. */
+	case X86_FEATURE_SME_COHERENT:
+		return false;
 	}
 	return cpu_has(&boot_cpu_data, bit);
 }
