@@ -2,19 +2,19 @@
 # check.sh: `make check` in two lanes that run side by side.  The test host
 # runs under single-threaded TCG and leaves the second core idle for about
 # 20 minutes of a run; the static lane (checkpatch, the W=1 build after each
-# patch, sparse, the TDX builds: about half the cold run) fills it.  What
-# both lanes use is built first, once, so that no two makes write the same
-# tree.  Each line of output is prefixed with its lane's name; the run fails
+# patch, sparse, the TDX builds: about half the cold run) fills it, niced so
+# that the test host's timing is as on an idle machine.  What both lanes
+# use is built first, once, so that no two makes write the same tree.  Each line of output is prefixed with its lane's name; the run fails
 # if either lane fails.
 . "$(dirname "$0")/lib.sh"
 
 MAKE=${MAKE:-make}
 
-# lane NAME TARGET...: make TARGET..., each output line prefixed with NAME.
+# lane NAME CMD...: run CMD, each output line prefixed with NAME.
 lane() {
 	local name=$1
 	shift
-	"$MAKE" --no-print-directory "$@" 2>&1 | sed -u "s/^/[$name] /"
+	"$@" 2>&1 | sed -u "s/^/[$name] /"
 }
 
 step shared "$MAKE" --no-print-directory test-kdir-check modules selftests
@@ -22,11 +22,15 @@ step shared "$MAKE" --no-print-directory test-kdir-check modules selftests
 # KDIR is prepared now: naming it keeps the lanes from each re-running the
 # download and KDIR steps, which must not run twice at once.
 : "${KDIR:?}"
-lane static KDIR="$KDIR" checkpatch build-checks &
+# The static lane runs at the lowest priority: the test host's timing limits
+# assume a core of its own, and the builds take only what it leaves.
+lane static nice -n 19 "$MAKE" --no-print-directory KDIR="$KDIR" \
+	checkpatch build-checks &
 static_pid=$!
 host_rc=0
-lane testhost KDIR="$KDIR" test-helper test-upstream test-kcr test-sevmodel \
-	test-debug debug-negative || host_rc=$?
+lane testhost "$MAKE" --no-print-directory KDIR="$KDIR" \
+	test-helper test-upstream test-kcr test-sevmodel test-debug debug-negative ||
+	host_rc=$?
 static_rc=0
 wait "$static_pid" || static_rc=$?
 
