@@ -11,7 +11,10 @@
 /* Whether kvm-amd runs on the model rather than on a real PSP. */
 bool sev_model_present(void);
 
-/* The number in a one-number file: "violations", "assigned", "leaked". */
+/*
+ * The number in a one-number file: "violations", "audits", "assigned",
+ * "firmware", "guests", "leaked".
+ */
 long sev_model_value(const char *file);
 
 /* How often NAME (e.g. "DF_FLUSH", "WBINVD") was issued, from "counts". */
@@ -36,6 +39,9 @@ int sev_model_asids(const char *state, unsigned int *asids, int max);
 
 /* Fail the next issue of firmware command @cmd, after @skip, with @status. */
 void sev_model_fail(int cmd, int status, int skip);
+
+/* Whether a failure armed by sev_model_fail() has not happened yet. */
+bool sev_model_fail_armed(void);
 
 /* The text of the last violation (static buffer). */
 const char *sev_model_last(void);

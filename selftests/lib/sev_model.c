@@ -75,6 +75,16 @@ void sev_model_fail(int cmd, int status, int skip)
 		    "arm sev-model/fail");
 }
 
+bool sev_model_fail_armed(void)
+{
+	FILE *f = model_open("fail", "r");
+	unsigned int cmd;
+
+	TEST_ASSERT(fscanf(f, "%i", &cmd) == 1, "no command in sev-model/fail");
+	fclose(f);
+	return cmd;
+}
+
 const char *sev_model_last(void)
 {
 	static char text[512];

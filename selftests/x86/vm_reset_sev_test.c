@@ -152,8 +152,13 @@ static void prepare_relaunch(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 /* What the firmware model saw; all zero without the model. */
 struct model_view {
 	long violations;
+	long audits;
 	long flushes;
+	long guests;
+	long firmware;
 	unsigned int asid;
+	bool launched;
+	bool snp;
 };
 
 static long model_flushes(void)
@@ -171,13 +176,19 @@ static unsigned int model_bound_asid(void)
 	return asid;
 }
 
-static void model_view(struct model_view *v, bool launched)
+/* The firmware's view of VM type @t, @launched or not, the only SEV VM. */
+static void model_view(struct model_view *v, const struct sev_type *t, bool launched)
 {
 	memset(v, 0, sizeof(*v));
 	if (!sev_model_present())
 		return;
 	v->violations = sev_model_value("violations");
+	v->audits = sev_model_value("audits");
 	v->flushes = model_flushes();
+	v->guests = sev_model_value("guests");
+	v->firmware = sev_model_value("firmware");
+	v->launched = launched;
+	v->snp = t->type == KVM_X86_SNP_VM;
 	if (launched)
 		v->asid = model_bound_asid();
 }
@@ -195,9 +206,10 @@ static bool model_asid_is(unsigned int asid, const char *state)
 }
 
 /*
- * The firmware's view after a reset of the VM seen as @before: its ASID is
- * no longer bound to a guest, no page is assigned to a guest, no rule was
- * broken, and no WBINVD + DF_FLUSH was issued: that waits for the relaunch.
+ * The firmware's view after a reset of the VM seen as @before: its guest
+ * (handle or SNP context, and the context page) is gone and its ASID no
+ * longer bound, no page is assigned to a guest, no rule was broken, and no
+ * WBINVD + DF_FLUSH was issued: that waits for the relaunch.
  */
 static void model_check_reset(const struct model_view *before)
 {
@@ -207,8 +219,12 @@ static void model_check_reset(const struct model_view *before)
 		return;
 	TEST_ASSERT(sev_model_value("violations") == before->violations,
 		    "firmware model: %s", sev_model_last());
+	TEST_ASSERT_EQ(sev_model_value("audits"), before->audits);
 	TEST_ASSERT_EQ(sev_model_asids("bound", &asid, 1), 0);
 	TEST_ASSERT_EQ(sev_model_value("assigned"), 0);
+	TEST_ASSERT_EQ(sev_model_value("guests"), before->guests - before->launched);
+	TEST_ASSERT_EQ(sev_model_value("firmware"),
+		       before->firmware - (before->launched && before->snp));
 	TEST_ASSERT_EQ(model_flushes(), before->flushes);
 }
 
@@ -219,10 +235,11 @@ static void model_check_relaunch(const struct model_view *before)
 		return;
 	TEST_ASSERT(sev_model_value("violations") == before->violations,
 		    "firmware model: %s", sev_model_last());
+	TEST_ASSERT_EQ(sev_model_value("audits"), before->audits);
 	TEST_ASSERT_EQ(model_bound_asid(), before->asid);
 }
 
-/* After the VM is gone: nothing bound, assigned or in violation. */
+/* After the VM is gone: no guest, nothing bound, assigned or in violation. */
 static void model_check_clean(long violations)
 {
 	unsigned int asid;
@@ -233,6 +250,8 @@ static void model_check_clean(long violations)
 		    "firmware model: %s", sev_model_last());
 	TEST_ASSERT_EQ(sev_model_asids("bound", &asid, 1), 0);
 	TEST_ASSERT_EQ(sev_model_value("assigned"), 0);
+	TEST_ASSERT_EQ(sev_model_value("guests"), 0);
+	TEST_ASSERT_EQ(sev_model_value("firmware"), 0);
 }
 
 static u32 policy_of(struct kvm_vm *vm)
@@ -264,7 +283,7 @@ static void reset_and_relaunch(struct __test_metadata *_metadata,
 	charged = misc_cg_current(t->cg_key);
 	TEST_ASSERT(charged > 0 || (charged < 0 && !sev_model_present()),
 		    "misc cgroup %s: %ld", t->cg_key, charged);
-	model_view(&view, true);
+	model_view(&view, t, true);
 
 	vm_reset(vm, 0);
 	TEST_ASSERT_EQ(misc_cg_current(t->cg_key), charged);
@@ -318,7 +337,7 @@ static void reset_two_vcpus(struct __test_metadata *_metadata, const struct sev_
 		vcpu_save_boot_state(vcpu[i], &boot[i]);
 	vm_save_boot_image(vm, &image);
 	launch_and_check(vm, vcpu[0], t, 1);
-	model_view(&view, true);
+	model_view(&view, t, true);
 
 	vm_reset(vm, 0);
 	model_check_reset(&view);
@@ -465,7 +484,7 @@ static void reset_at_each_stage(struct __test_metadata *_metadata,
 		if (t->type == KVM_X86_SNP_VM && stage == MEASURE)
 			continue;
 		launch_until(vm, t, stage);
-		model_view(&view, stage >= START);
+		model_view(&view, t, stage >= START);
 		if (stage == START)
 			first = view;
 		else if (stage > START)
@@ -524,7 +543,7 @@ TEST(snp_reset_returns_unbound_private_memory)
 	vm_save_boot_image(vm, &image);
 	add_launched_data(vm, 4, -1);
 	launch_and_check(vm, vcpu, t, 1);
-	model_view(&view, true);
+	model_view(&view, t, true);
 
 	gmem = kvm_dup(memslot2region(vm, DATA_SLOT)->region.guest_memfd);
 	vm_mem_region_delete(vm, DATA_SLOT);
@@ -571,10 +590,11 @@ TEST(snp_reset_after_refused_launch_finish)
 
 	snp_vm_launch_start(vm, policy(t));
 	snp_vm_launch_update(vm);
-	model_view(&view, true);
+	model_view(&view, t, true);
 	sev_model_fail(SEV_CMD_SNP_LAUNCH_FINISH, SEV_RET_BAD_SIGNATURE, 0);
 	TEST_ASSERT(__vm_sev_ioctl(vm, KVM_SEV_SNP_LAUNCH_FINISH, &finish) == -1,
 		    "SNP_LAUNCH_FINISH should have failed");
+	TEST_ASSERT(!sev_model_fail_armed(), "SNP_LAUNCH_FINISH was not issued");
 
 	vm_reset(vm, 0);
 	model_check_reset(&view);
@@ -615,6 +635,7 @@ static void teardown_refused(struct __test_metadata *_metadata,
 	sev_model_fail(cmd, INJECTED_STATUS, 0);
 	TEST_ASSERT(__vm_reset(vm, &args) == -1 && errno == EIO,
 		    "expected EIO, errno %d", errno);
+	TEST_ASSERT(!sev_model_fail_armed(), "the reset did not issue %#x", cmd);
 	TEST_ASSERT_EQ(args.state, KVM_RESET_VM_STATE_NONE);
 	TEST_ASSERT_EQ(args.hw_error, INJECTED_STATUS);
 	TEST_ASSERT(__vm_reset(vm, &args) == -1 && errno == EIO,
@@ -666,7 +687,7 @@ static void flush_refused(struct __test_metadata *_metadata, const struct sev_ty
 	vcpu_save_boot_state(vcpu, &boot);
 	vm_save_boot_image(vm, &image);
 	launch_and_check(vm, vcpu, t, 1);
-	model_view(&view, true);
+	model_view(&view, t, true);
 
 	vm_reset(vm, 0);
 	model_check_reset(&view);
@@ -687,6 +708,7 @@ static void flush_refused(struct __test_metadata *_metadata, const struct sev_ty
 	/* The ioctl's size is that of a long, so __vm_ioctl() rejects the struct. */
 	TEST_ASSERT(ioctl(vm->fd, KVM_MEMORY_ENCRYPT_OP, &cmd) == -1,
 		    "the launch must fail with the flush");
+	TEST_ASSERT(!sev_model_fail_armed(), "the launch did not flush");
 	TEST_ASSERT_EQ(cmd.error, INJECTED_STATUS);
 	TEST_ASSERT(model_asid_is(view.asid, "dirty"), "ASID %u is not dirty", view.asid);
 

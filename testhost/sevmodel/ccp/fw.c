@@ -124,7 +124,7 @@ static void unbind(struct sm_fw *fw, struct sm_bind *b)
 static void audit_asid(struct sm_fw *fw, u32 asid)
 {
 	if (asid && fw->asid[asid] != SM_ASID_BOUND)
-		sm_rmp_audit(fw, asid, false, fw->cur->name);
+		sm_rmp_audit(fw, asid, false, fw->cur->name, false);
 }
 
 /* ---- Platform ---- */
@@ -281,7 +281,7 @@ static int cmd_activate(struct sm_fw *fw, void *data, struct sm_guest *g)
 
 	if (st)
 		return st;
-	sm_rmp_audit(fw, d->asid, false, "ACTIVATE");
+	sm_rmp_audit(fw, d->asid, false, "ACTIVATE", false);
 	bind(fw, &g->b, d->asid,
 	     g->state == SM_G_RUNNING || g->state == SM_G_SUPDATE);
 	return 0;
@@ -551,7 +551,7 @@ static int cmd_snp_activate(struct sm_fw *fw, void *data, struct sm_guest *unuse
 	if (st)
 		return st;
 	/* Refused while pages are assigned to the ASID; the audit logs them. */
-	if (d->asid && sm_rmp_audit(fw, d->asid, false, "SNP_ACTIVATE"))
+	if (d->asid && sm_rmp_audit(fw, d->asid, false, "SNP_ACTIVATE", true))
 		return SEV_RET_INVALID_CONFIG;
 	st = bind_check(fw, &c->b, d->asid, true);
 	if (!st)
@@ -894,7 +894,7 @@ void sm_platform_shutdown(struct sm_fw *fw, const char *why)
 		if (fw->asid[a] == SM_ASID_DIRTY)
 			sm_violation(fw, "%s: ASID %u is dirty, no DF_FLUSH since its DEACTIVATE",
 				     why, a);
-	sm_rmp_audit(fw, 0, true, why);
+	sm_rmp_audit(fw, 0, true, why, true);
 	if (fw->platform != SEV_STATE_UNINIT)
 		__sm_do_cmd(fw, SEV_CMD_SHUTDOWN, NULL);
 	if (fw->snp_init)

@@ -616,7 +616,7 @@ static bool st_decommission_audit(struct st *s)
 	return st_snp_guest(s, 1) || ST(s, st_private(s, 1, true), 0) ||
 	       ST(s, st_update(s), 0) || ST_VIOL(s, 0) ||
 	       ST(s, st_snp(s, SEV_CMD_SNP_DECOMMISSION, st_pa(s, 0)), 0) ||
-	       ST_VIOL(s, 1);
+	       ST_VIOL(s, 0) || ST(s, atomic_read(&s->fw->audits), 1);
 }
 
 static bool st_vm_page_flush_unbound(struct st *s)
@@ -709,12 +709,13 @@ free:
 /* ---- debugfs ---- */
 
 enum {
-	SHOW_LAST, SHOW_ASSIGNED, SHOW_LEAKED, SHOW_COUNTS, SHOW_STATE,
-	SHOW_SELFTEST, SHOW_FAIL,
+	SHOW_LAST, SHOW_ASSIGNED, SHOW_FIRMWARE, SHOW_GUESTS, SHOW_LEAKED,
+	SHOW_COUNTS, SHOW_STATE, SHOW_SELFTEST, SHOW_FAIL,
 };
 
 static const char * const show_names[] = {
-	"last", "assigned", "leaked", "counts", "state", "selftest", "fail",
+	"last", "assigned", "firmware", "guests", "leaked", "counts", "state",
+	"selftest", "fail",
 };
 
 static int sm_show(struct seq_file *m, void *v)
@@ -733,6 +734,17 @@ static int sm_show(struct seq_file *m, void *v)
 		sm_rmp_count(&sm_live, n);
 		seq_printf(m, "%lu\n", n[SM_P_PRE_GUEST] + n[SM_P_PRE_SWAP] +
 			   n[SM_P_GUEST_INVALID] + n[SM_P_GUEST_VALID]);
+		break;
+	case SHOW_FIRMWARE:	/* owned by the firmware, or on their way back */
+		sm_rmp_count(&sm_live, n);
+		seq_printf(m, "%lu\n", n[SM_P_FIRMWARE] + n[SM_P_CONTEXT] +
+			   n[SM_P_RECLAIM]);
+		break;
+	case SHOW_GUESTS:	/* SEV guest handles and SNP guest contexts */
+		mutex_lock(&sm_live.lock);
+		seq_printf(m, "%zu\n", list_count_nodes(&sm_live.guests) +
+			   list_count_nodes(&sm_live.ctxs));
+		mutex_unlock(&sm_live.lock);
 		break;
 	case SHOW_LEAKED:
 		seq_printf(m, "%ld\n", atomic_long_read(&sm_live.leaked));
@@ -810,6 +822,7 @@ static int __init sm_init(void)
 	sm_fw_init(&sm_live, false);
 	sm_dir = debugfs_create_dir("sev-model", NULL);
 	debugfs_create_atomic_t("violations", 0444, sm_dir, &sm_live.violations);
+	debugfs_create_atomic_t("audits", 0444, sm_dir, &sm_live.audits);
 	for (i = 0; i < ARRAY_SIZE(show_names); i++)
 		debugfs_create_file(show_names[i], i == SHOW_FAIL ? 0644 : 0444,
 				    sm_dir, (void *)i,

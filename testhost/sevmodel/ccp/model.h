@@ -89,6 +89,7 @@ struct sm_fw {
 	atomic_long_t op_count[SM_OP_NR];
 	atomic_long_t leaked;
 	atomic_t violations;
+	atomic_t audits;	/* model-only findings, not violations */
 	spinlock_t last_lock;	/* protects last */
 	char last[SM_LAST_LEN];
 };
@@ -122,7 +123,7 @@ int sm_rmp_make_shared(struct sm_fw *fw, u64 pfn, int level);
 int sm_rmp_lookup(struct sm_fw *fw, u64 pfn, bool *assigned, int *level);
 int sm_psmash(struct sm_fw *fw, u64 pfn);
 unsigned long sm_rmp_audit(struct sm_fw *fw, u32 asid, bool all,
-			   const char *when);
+			   const char *when, bool violation);
 void sm_rmp_count(struct sm_fw *fw, unsigned long *n);
 void sm_rmp_show(struct sm_fw *fw, struct seq_file *m);
 void sm_rmp_clear(struct sm_fw *fw);

@@ -236,8 +236,13 @@ int sm_psmash(struct sm_fw *fw, u64 pfn)
  * the firmware if @all): at most 4 lines, then one line for the rest.
  * Returns how many there were.
  */
+/*
+ * The pages assigned to @asid (all assigned pages if @all), each logged and
+ * counted as a violation if @violation, else as a model audit finding,
+ * which the firmware would not refuse (see "Model audits" in the doc).
+ */
 unsigned long sm_rmp_audit(struct sm_fw *fw, u32 asid, bool all,
-			   const char *when)
+			   const char *when, bool violation)
 {
 	unsigned long pfn, n = 0;
 	struct sm_rmpe e;
@@ -248,13 +253,20 @@ unsigned long sm_rmp_audit(struct sm_fw *fw, u32 asid, bool all,
 		unpack(entry, &e);
 		if (!all && e.asid != asid)
 			continue;
-		if (++n <= 4)
+		if (++n > 4)
+			continue;
+		if (violation)
 			sm_violation(fw,
 				     "%s: page assigned to ASID %u at pfn %#lx (%s, GPA %#llx) (SNP ABI 56860 ch. 5 Page States)",
 				     when, e.asid, pfn, sm_pstate_name(&e), e.gpa);
+		else if (!fw->quiet)
+			pr_info("sev-model: audit: %s: page assigned to ASID %u at pfn %#lx (%s, GPA %#llx)\n",
+				when, e.asid, pfn, sm_pstate_name(&e), e.gpa);
 	}
 	xa_unlock(&fw->rmp);
-	if (n > 4)
+	if (!violation)
+		atomic_add(n, &fw->audits);
+	else if (n > 4)
 		sm_violation_n(fw, n - 4, "%s: %lu more pages assigned%s",
 			       when, n - 4, all ? "" : " to that ASID");
 	return n;

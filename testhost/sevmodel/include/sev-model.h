@@ -14,10 +14,15 @@
  * Its state and controls are in debugfs, under /sys/kernel/debug/sev-model/:
  *   violations  (r)  number of rule violations since load: every command or
  *                    RMP operation the model refused because it broke a
- *                    firmware or RMP rule, and every audit finding
+ *                    firmware or RMP rule, and what is left at shutdown
  *   last        (r)  the text of the last violation, empty if none
+ *   audits      (r)  pages the model's own audits found still assigned to
+ *                    an ASID at ACTIVATE or DECOMMISSION, which the
+ *                    firmware does not refuse (unlike SNP_ACTIVATE)
  *   assigned    (r)  pages assigned in the RMP to a guest ASID (not
  *                    firmware or context pages)
+ *   firmware    (r)  pages in the Firmware, Context or Reclaim state
+ *   guests      (r)  live SEV guest handles plus SNP guest contexts
  *   leaked      (r)  pages given up by sev_model_snp_leak_pages()
  *   counts      (r)  one line "NAME N" per firmware command and operation
  *                    issued since load (e.g. "DF_FLUSH 3", "WBINVD 5",
