@@ -90,6 +90,18 @@ static u64 policy(const struct sev_type *t)
 	return t->type == KVM_X86_SNP_VM ? snp_default_policy() : t->policy;
 }
 
+/* The guest code for type @t: SEV guests report with a ucall, others not. */
+static void *guest_of(const struct sev_type *t)
+{
+	return t->type == KVM_X86_SEV_VM ? guest_sev : guest_sev_es;
+}
+
+/* A VM of type @t with one vCPU running guest_of(@t). */
+static struct kvm_vm *sev_vm_create(const struct sev_type *t, struct kvm_vcpu **vcpu)
+{
+	return vm_sev_create_with_one_vcpu(t->type, guest_of(t), vcpu);
+}
+
 /*
  * On the firmware model's test host no guest runs: the emulated CPU cannot
  * enter SEV-ES and SNP guests, and a plain SEV guest there page-faults on
@@ -146,7 +158,7 @@ static void prepare_relaunch(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 			     struct vcpu_boot_state *boot)
 {
 	vm_load_boot_image(vm, image);
-	vcpu_load_boot_state(vcpu, boot, t->type == KVM_X86_SEV_VM ? guest_sev : guest_sev_es);
+	vcpu_load_boot_state(vcpu, boot, guest_of(t));
 }
 
 /* What the firmware model saw; all zero without the model. */
@@ -273,9 +285,7 @@ static void reset_and_relaunch(struct __test_metadata *_metadata,
 	long charged;
 
 	require(t);
-	vm = vm_sev_create_with_one_vcpu(t->type,
-					 t->type == KVM_X86_SEV_VM ? guest_sev : guest_sev_es,
-					 &vcpu);
+	vm = sev_vm_create(t, &vcpu);
 	vcpu_save_boot_state(vcpu, &boot);
 	vm_save_boot_image(vm, &image);
 
@@ -323,7 +333,6 @@ TEST(snp_reset_relaunch) { reset_and_relaunch(_metadata, &types[2]); }
 static void reset_two_vcpus(struct __test_metadata *_metadata, const struct sev_type *t)
 {
 	struct vm_shape shape = { .mode = VM_MODE_DEFAULT, .type = t->type };
-	void *guest = t->type == KVM_X86_SEV_VM ? guest_sev : guest_sev_es;
 	struct vcpu_boot_state boot[2];
 	struct vm_boot_image image;
 	struct model_view view;
@@ -332,7 +341,7 @@ static void reset_two_vcpus(struct __test_metadata *_metadata, const struct sev_
 	int i;
 
 	require(t);
-	vm = __vm_create_with_vcpus(shape, 2, 0, guest, vcpu);
+	vm = __vm_create_with_vcpus(shape, 2, 0, guest_of(t), vcpu);
 	for (i = 0; i < 2; i++)
 		vcpu_save_boot_state(vcpu[i], &boot[i]);
 	vm_save_boot_image(vm, &image);
@@ -388,9 +397,7 @@ static void reset_with_pool_full(struct __test_metadata *_metadata,
 	nofile.rlim_cur = nofile.rlim_max;
 	TEST_ASSERT(!setrlimit(RLIMIT_NOFILE, &nofile), "setrlimit");
 
-	vm = vm_sev_create_with_one_vcpu(t->type,
-					 t->type == KVM_X86_SEV_VM ? guest_sev : guest_sev_es,
-					 &vcpu);
+	vm = sev_vm_create(t, &vcpu);
 	vcpu_save_boot_state(vcpu, &boot);
 	vm_save_boot_image(vm, &image);
 	launch_and_check(vm, vcpu, t, 1);
@@ -411,9 +418,7 @@ static void reset_with_pool_full(struct __test_metadata *_metadata,
 	if (n) {
 		kvm_vm_free(others[--n]);
 		vm_reset(vm, 0);
-		more = vm_sev_create_with_one_vcpu(t->type,
-						   t->type == KVM_X86_SEV_VM ? guest_sev : guest_sev_es,
-						   &more_vcpu);
+		more = sev_vm_create(t, &more_vcpu);
 		launch_and_check(more, more_vcpu, t, 4);
 		prepare_relaunch(vm, vcpu, t, &image, &boot);
 		launch_and_check(vm, vcpu, t, 3);
@@ -474,9 +479,7 @@ static void reset_at_each_stage(struct __test_metadata *_metadata,
 	int stage, resets = 0;
 
 	require(t);
-	vm = vm_sev_create_with_one_vcpu(t->type,
-					 t->type == KVM_X86_SEV_VM ? guest_sev : guest_sev_es,
-					 &vcpu);
+	vm = sev_vm_create(t, &vcpu);
 	vcpu_save_boot_state(vcpu, &boot);
 	vm_save_boot_image(vm, &image);
 
@@ -538,7 +541,7 @@ TEST(snp_reset_returns_unbound_private_memory)
 	require(t);
 	if (!sev_model_present())
 		SKIP(return, "the RMP can be read only in the SEV firmware model");
-	vm = vm_sev_create_with_one_vcpu(t->type, guest_sev_es, &vcpu);
+	vm = sev_vm_create(t, &vcpu);
 	vcpu_save_boot_state(vcpu, &boot);
 	vm_save_boot_image(vm, &image);
 	add_launched_data(vm, 4, -1);
@@ -584,7 +587,7 @@ TEST(snp_reset_after_refused_launch_finish)
 	require(t);
 	if (!sev_model_present())
 		SKIP(return, "failure injection needs the SEV firmware model");
-	vm = vm_sev_create_with_one_vcpu(t->type, guest_sev_es, &vcpu);
+	vm = sev_vm_create(t, &vcpu);
 	vcpu_save_boot_state(vcpu, &boot);
 	vm_save_boot_image(vm, &image);
 
@@ -626,9 +629,7 @@ static void teardown_refused(struct __test_metadata *_metadata,
 	require(t);
 	if (!sev_model_present())
 		SKIP(return, "failure injection needs the SEV firmware model");
-	vm = vm_sev_create_with_one_vcpu(t->type,
-					 t->type == KVM_X86_SEV_VM ? guest_sev : guest_sev_es,
-					 &vcpu);
+	vm = sev_vm_create(t, &vcpu);
 	launch_and_check(vm, vcpu, t, 1);
 	violations = sev_model_value("violations");
 
@@ -681,9 +682,7 @@ static void flush_refused(struct __test_metadata *_metadata, const struct sev_ty
 	require(t);
 	if (!sev_model_present())
 		SKIP(return, "failure injection needs the SEV firmware model");
-	vm = vm_sev_create_with_one_vcpu(t->type,
-					 t->type == KVM_X86_SEV_VM ? guest_sev : guest_sev_es,
-					 &vcpu);
+	vm = sev_vm_create(t, &vcpu);
 	vcpu_save_boot_state(vcpu, &boot);
 	vm_save_boot_image(vm, &image);
 	launch_and_check(vm, vcpu, t, 1);
@@ -752,7 +751,7 @@ TEST(sev_resets_share_one_flush)
 	if (!sev_model_present())
 		SKIP(return, "counting flushes needs the SEV firmware model");
 	for (i = 0; i < 2; i++) {
-		vm[i] = vm_sev_create_with_one_vcpu(t->type, guest_sev, &vcpu[i]);
+		vm[i] = sev_vm_create(t, &vcpu[i]);
 		vcpu_save_boot_state(vcpu[i], &boot[i]);
 		vm_save_boot_image(vm[i], &image[i]);
 		launch_and_check(vm[i], vcpu[i], t, 1 + i);
@@ -787,7 +786,7 @@ TEST(sev_mirror_refusals)
 	struct kvm_vm *owner, *mirror;
 
 	require(t);
-	owner = vm_sev_create_with_one_vcpu(t->type, guest_sev, &vcpu);
+	owner = sev_vm_create(t, &vcpu);
 	mirror = vm_create_barebones();
 	vm_enable_cap(mirror, KVM_CAP_VM_COPY_ENC_CONTEXT_FROM, owner->fd);
 
@@ -816,7 +815,7 @@ TEST(sev_dead_vm_eio)
 	struct kvm_vm *src, *dst;
 
 	require(t);
-	src = vm_sev_create_with_one_vcpu(t->type, guest_sev, &vcpu);
+	src = sev_vm_create(t, &vcpu);
 	dst = vm_create_barebones_type(t->type);
 	vm_enable_cap(dst, KVM_CAP_VM_MOVE_ENC_CONTEXT_FROM, src->fd);
 
