@@ -58,8 +58,12 @@ static inline void sev_model_cpuid(unsigned int op, unsigned int *eax,
 #define nrips true
 #define lbrv true
 
-#define cc_platform_has(attr) \
-	((attr) == CC_ATTR_HOST_SEV_SNP || (cc_platform_has)(attr))
+static inline bool sev_model_cc_platform_has(enum cc_attr attr)
+{
+	return attr == CC_ATTR_HOST_SEV_SNP || cc_platform_has(attr);
+}
+
+#define cc_platform_has sev_model_cc_platform_has
 
 #define rmp_make_private sev_model_rmp_make_private
 #define rmp_make_shared sev_model_rmp_make_shared
