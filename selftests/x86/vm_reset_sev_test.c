@@ -161,6 +161,34 @@ static void prepare_relaunch(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 	vcpu_load_boot_state(vcpu, boot, guest_of(t));
 }
 
+/* A one-vCPU VM of type @t and what its VMM keeps to launch it again. */
+struct sev_vm {
+	const struct sev_type *t;
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	struct vcpu_boot_state boot;
+	struct vm_boot_image image;
+};
+
+static void sev_vm_open(struct sev_vm *s, const struct sev_type *t)
+{
+	s->t = t;
+	s->vm = sev_vm_create(t, &s->vcpu);
+	vcpu_save_boot_state(s->vcpu, &s->boot);
+	vm_save_boot_image(s->vm, &s->image);
+}
+
+static void sev_vm_reload(struct sev_vm *s)
+{
+	prepare_relaunch(s->vm, s->vcpu, s->t, &s->image, &s->boot);
+}
+
+static void sev_vm_close(struct sev_vm *s)
+{
+	free(s->image.copy);
+	kvm_vm_free(s->vm);
+}
+
 /* What the firmware model saw; all zero without the model. */
 struct model_view {
 	long violations;
@@ -277,29 +305,24 @@ static u32 policy_of(struct kvm_vm *vm)
 static void reset_and_relaunch(struct __test_metadata *_metadata,
 			       const struct sev_type *t)
 {
-	struct vcpu_boot_state boot;
-	struct vm_boot_image image;
 	struct model_view view;
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
 	long charged;
+	struct sev_vm s;
 
 	require(t);
-	vm = sev_vm_create(t, &vcpu);
-	vcpu_save_boot_state(vcpu, &boot);
-	vm_save_boot_image(vm, &image);
+	sev_vm_open(&s, t);
 
-	launch_and_check(vm, vcpu, t, 0xa1);
+	launch_and_check(s.vm, s.vcpu, t, 0xa1);
 	charged = misc_cg_current(t->cg_key);
 	TEST_ASSERT(charged > 0 || (charged < 0 && !sev_model_present()),
 		    "misc cgroup %s: %ld", t->cg_key, charged);
 	model_view(&view, t, true);
 
-	vm_reset(vm, 0);
+	vm_reset(s.vm, 0);
 	TEST_ASSERT_EQ(misc_cg_current(t->cg_key), charged);
 	model_check_reset(&view);
 	/* Nothing may run on the ASID before the relaunch has flushed it. */
-	TEST_ASSERT(__vcpu_run(vcpu) == -1 && errno == EINVAL,
+	TEST_ASSERT(__vcpu_run(s.vcpu) == -1 && errno == EINVAL,
 		    "KVM_RUN before the relaunch: expected EINVAL, errno %d", errno);
 
 	/*
@@ -308,17 +331,16 @@ static void reset_and_relaunch(struct __test_metadata *_metadata,
 	 * shows that the relaunch created a new one.  (SNP has no
 	 * GUEST_STATUS.)
 	 */
-	prepare_relaunch(vm, vcpu, t, &image, &boot);
-	launch_policy_and_check(vm, vcpu, t, 0xb2,
+	sev_vm_reload(&s);
+	launch_policy_and_check(s.vm, s.vcpu, t, 0xb2,
 				t->type == KVM_X86_SNP_VM ? 0 : SEV_POLICY_NO_DBG);
 	model_check_relaunch(&view);
 	if (sev_model_present())
 		TEST_ASSERT_EQ(model_flushes(), view.flushes + 1);
 	if (t->type != KVM_X86_SNP_VM)
-		TEST_ASSERT_EQ(policy_of(vm), policy(t) | SEV_POLICY_NO_DBG);
-	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), 1);
-	free(image.copy);
-	kvm_vm_free(vm);
+		TEST_ASSERT_EQ(policy_of(s.vm), policy(t) | SEV_POLICY_NO_DBG);
+	TEST_ASSERT_EQ(vm_get_stat(s.vm, vm_resets), 1);
+	sev_vm_close(&s);
 	model_check_clean(view.violations);
 }
 
@@ -384,12 +406,11 @@ static struct kvm_vm *vm_with_asid(const struct sev_type *t)
 static void reset_with_pool_full(struct __test_metadata *_metadata,
 				 const struct sev_type *t)
 {
-	struct vcpu_boot_state boot;
-	struct vm_boot_image image;
-	struct kvm_vm *vm, *more, *others[1024];
-	struct kvm_vcpu *vcpu, *more_vcpu;
+	struct kvm_vm *more, *others[1024];
+	struct kvm_vcpu *more_vcpu;
 	struct rlimit nofile;
 	int n;
+	struct sev_vm s;
 
 	require(t);
 	/* Each VM holds a few fds; a real host has hundreds of ASIDs. */
@@ -397,10 +418,8 @@ static void reset_with_pool_full(struct __test_metadata *_metadata,
 	nofile.rlim_cur = nofile.rlim_max;
 	TEST_ASSERT(!setrlimit(RLIMIT_NOFILE, &nofile), "setrlimit");
 
-	vm = sev_vm_create(t, &vcpu);
-	vcpu_save_boot_state(vcpu, &boot);
-	vm_save_boot_image(vm, &image);
-	launch_and_check(vm, vcpu, t, 1);
+	sev_vm_open(&s, t);
+	launch_and_check(s.vm, s.vcpu, t, 1);
 
 	for (n = 0; n < ARRAY_SIZE(others); n++) {
 		others[n] = vm_with_asid(t);
@@ -409,26 +428,25 @@ static void reset_with_pool_full(struct __test_metadata *_metadata,
 	}
 	TEST_ASSERT(n < ARRAY_SIZE(others), "could not exhaust the ASIDs");
 
-	vm_reset(vm, 0);
+	vm_reset(s.vm, 0);
 	more = vm_with_asid(t);
 	TEST_ASSERT(!more, "the reset gave its ASID back to the pool");
-	prepare_relaunch(vm, vcpu, t, &image, &boot);
-	launch_and_check(vm, vcpu, t, 2);
+	sev_vm_reload(&s);
+	launch_and_check(s.vm, s.vcpu, t, 2);
 
 	if (n) {
 		kvm_vm_free(others[--n]);
-		vm_reset(vm, 0);
+		vm_reset(s.vm, 0);
 		more = sev_vm_create(t, &more_vcpu);
 		launch_and_check(more, more_vcpu, t, 4);
-		prepare_relaunch(vm, vcpu, t, &image, &boot);
-		launch_and_check(vm, vcpu, t, 3);
+		sev_vm_reload(&s);
+		launch_and_check(s.vm, s.vcpu, t, 3);
 		kvm_vm_free(more);
 	}
 
 	while (n--)
 		kvm_vm_free(others[n]);
-	free(image.copy);
-	kvm_vm_free(vm);
+	sev_vm_close(&s);
 }
 
 TEST(sev_reset_with_asid_pool_full) { reset_with_pool_full(_metadata, &types[0]); }
@@ -472,37 +490,31 @@ static void reset_at_each_stage(struct __test_metadata *_metadata,
 				const struct sev_type *t)
 {
 	struct model_view view, first = {};
-	struct vcpu_boot_state boot;
-	struct vm_boot_image image;
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
 	int stage, resets = 0;
+	struct sev_vm s;
 
 	require(t);
-	vm = sev_vm_create(t, &vcpu);
-	vcpu_save_boot_state(vcpu, &boot);
-	vm_save_boot_image(vm, &image);
+	sev_vm_open(&s, t);
 
 	for (stage = INIT; stage < NR_STAGES; stage++) {
 		if (t->type == KVM_X86_SNP_VM && stage == MEASURE)
 			continue;
-		launch_until(vm, t, stage);
+		launch_until(s.vm, t, stage);
 		model_view(&view, t, stage >= START);
 		if (stage == START)
 			first = view;
 		else if (stage > START)
 			TEST_ASSERT_EQ(view.asid, first.asid);
 
-		vm_reset(vm, 0);
+		vm_reset(s.vm, 0);
 		resets++;
 		model_check_reset(&view);
-		prepare_relaunch(vm, vcpu, t, &image, &boot);
+		sev_vm_reload(&s);
 	}
-	launch_and_check(vm, vcpu, t, 7);
+	launch_and_check(s.vm, s.vcpu, t, 7);
 	model_check_relaunch(&first);
-	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), resets);
-	free(image.copy);
-	kvm_vm_free(vm);
+	TEST_ASSERT_EQ(vm_get_stat(s.vm, vm_resets), resets);
+	sev_vm_close(&s);
 	model_check_clean(first.violations);
 }
 
@@ -531,39 +543,33 @@ static void add_launched_data(struct kvm_vm *vm, int npages, int gmem)
 TEST(snp_reset_returns_unbound_private_memory)
 {
 	const struct sev_type *t = &types[2];
-	struct vcpu_boot_state boot;
-	struct vm_boot_image image;
 	struct model_view view;
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
 	int gmem;
+	struct sev_vm s;
 
 	require(t);
 	if (!sev_model_present())
 		SKIP(return, "the RMP can be read only in the SEV firmware model");
-	vm = sev_vm_create(t, &vcpu);
-	vcpu_save_boot_state(vcpu, &boot);
-	vm_save_boot_image(vm, &image);
-	add_launched_data(vm, 4, -1);
-	launch_and_check(vm, vcpu, t, 1);
+	sev_vm_open(&s, t);
+	add_launched_data(s.vm, 4, -1);
+	launch_and_check(s.vm, s.vcpu, t, 1);
 	model_view(&view, t, true);
 
-	gmem = kvm_dup(memslot2region(vm, DATA_SLOT)->region.guest_memfd);
-	vm_mem_region_delete(vm, DATA_SLOT);
+	gmem = kvm_dup(memslot2region(s.vm, DATA_SLOT)->region.guest_memfd);
+	vm_mem_region_delete(s.vm, DATA_SLOT);
 	TEST_ASSERT(sev_model_value("assigned") >= 4,
 		    "the unbound pages are still the guest's: %ld assigned",
 		    sev_model_value("assigned"));
 
-	vm_reset(vm, 0);
+	vm_reset(s.vm, 0);
 	model_check_reset(&view);
 
-	add_launched_data(vm, 4, gmem);
-	prepare_relaunch(vm, vcpu, t, &image, &boot);
-	launch_and_check(vm, vcpu, t, 2);
+	add_launched_data(s.vm, 4, gmem);
+	sev_vm_reload(&s);
+	launch_and_check(s.vm, s.vcpu, t, 2);
 	model_check_relaunch(&view);
 	close(gmem);
-	free(image.copy);
-	kvm_vm_free(vm);
+	sev_vm_close(&s);
 	model_check_clean(view.violations);
 }
 
@@ -578,34 +584,28 @@ TEST(snp_reset_after_refused_launch_finish)
 {
 	const struct sev_type *t = &types[2];
 	struct kvm_sev_snp_launch_finish finish = {};
-	struct vcpu_boot_state boot;
-	struct vm_boot_image image;
 	struct model_view view;
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
+	struct sev_vm s;
 
 	require(t);
 	if (!sev_model_present())
 		SKIP(return, "failure injection needs the SEV firmware model");
-	vm = sev_vm_create(t, &vcpu);
-	vcpu_save_boot_state(vcpu, &boot);
-	vm_save_boot_image(vm, &image);
+	sev_vm_open(&s, t);
 
-	snp_vm_launch_start(vm, policy(t));
-	snp_vm_launch_update(vm);
+	snp_vm_launch_start(s.vm, policy(t));
+	snp_vm_launch_update(s.vm);
 	model_view(&view, t, true);
 	sev_model_fail(SEV_CMD_SNP_LAUNCH_FINISH, SEV_RET_BAD_SIGNATURE, 0);
-	TEST_ASSERT(__vm_sev_ioctl(vm, KVM_SEV_SNP_LAUNCH_FINISH, &finish) == -1,
+	TEST_ASSERT(__vm_sev_ioctl(s.vm, KVM_SEV_SNP_LAUNCH_FINISH, &finish) == -1,
 		    "SNP_LAUNCH_FINISH should have failed");
 	TEST_ASSERT(!sev_model_fail_armed(), "SNP_LAUNCH_FINISH was not issued");
 
-	vm_reset(vm, 0);
+	vm_reset(s.vm, 0);
 	model_check_reset(&view);
-	prepare_relaunch(vm, vcpu, t, &image, &boot);
-	launch_and_check(vm, vcpu, t, 2);
+	sev_vm_reload(&s);
+	launch_and_check(s.vm, s.vcpu, t, 2);
 	model_check_relaunch(&view);
-	free(image.copy);
-	kvm_vm_free(vm);
+	sev_vm_close(&s);
 	model_check_clean(view.violations);
 }
 
@@ -673,22 +673,17 @@ static void flush_refused(struct __test_metadata *_metadata, const struct sev_ty
 	struct kvm_sev_snp_launch_start snp_start = { .policy = policy(t) };
 	struct kvm_sev_launch_start start = { .policy = policy(t) };
 	struct kvm_sev_cmd cmd = {};
-	struct vcpu_boot_state boot;
-	struct vm_boot_image image;
 	struct model_view view;
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
+	struct sev_vm s;
 
 	require(t);
 	if (!sev_model_present())
 		SKIP(return, "failure injection needs the SEV firmware model");
-	vm = sev_vm_create(t, &vcpu);
-	vcpu_save_boot_state(vcpu, &boot);
-	vm_save_boot_image(vm, &image);
-	launch_and_check(vm, vcpu, t, 1);
+	sev_vm_open(&s, t);
+	launch_and_check(s.vm, s.vcpu, t, 1);
 	model_view(&view, t, true);
 
-	vm_reset(vm, 0);
+	vm_reset(s.vm, 0);
 	model_check_reset(&view);
 	TEST_ASSERT(model_asid_is(view.asid, "dirty"),
 		    "ASID %u: the old guest ran on it, it must wait for a flush", view.asid);
@@ -696,7 +691,7 @@ static void flush_refused(struct __test_metadata *_metadata, const struct sev_ty
 	/* SNP_DF_FLUSH replaces DF_FLUSH once SNP is initialized. */
 	sev_model_fail(kvm_check_cap(KVM_CAP_VM_TYPES) & BIT(KVM_X86_SNP_VM) ?
 		       SEV_CMD_SNP_DF_FLUSH : SEV_CMD_DF_FLUSH, INJECTED_STATUS, 0);
-	cmd.sev_fd = vm->arch.sev_fd;
+	cmd.sev_fd = s.vm->arch.sev_fd;
 	if (t->type == KVM_X86_SNP_VM) {
 		cmd.id = KVM_SEV_SNP_LAUNCH_START;
 		cmd.data = (u64)&snp_start;
@@ -705,7 +700,7 @@ static void flush_refused(struct __test_metadata *_metadata, const struct sev_ty
 		cmd.data = (u64)&start;
 	}
 	/* The ioctl's size is that of a long, so __vm_ioctl() rejects the struct. */
-	TEST_ASSERT(ioctl(vm->fd, KVM_MEMORY_ENCRYPT_OP, &cmd) == -1,
+	TEST_ASSERT(ioctl(s.vm->fd, KVM_MEMORY_ENCRYPT_OP, &cmd) == -1,
 		    "the launch must fail with the flush");
 	TEST_ASSERT(!sev_model_fail_armed(), "the launch did not flush");
 	TEST_ASSERT_EQ(cmd.error, INJECTED_STATUS);
@@ -715,20 +710,19 @@ static void flush_refused(struct __test_metadata *_metadata, const struct sev_ty
 		/* Neither a mirror nor a migration may take the unflushed ASID. */
 		struct kvm_vm *other = vm_create_barebones();
 
-		TEST_ASSERT(__vm_enable_cap(other, KVM_CAP_VM_COPY_ENC_CONTEXT_FROM, vm->fd) == -1 &&
+		TEST_ASSERT(__vm_enable_cap(other, KVM_CAP_VM_COPY_ENC_CONTEXT_FROM, s.vm->fd) == -1 &&
 			    errno == EBUSY, "mirror: expected EBUSY, errno %d", errno);
 		kvm_vm_free(other);
 		other = vm_create_barebones_type(t->type);
-		TEST_ASSERT(__vm_enable_cap(other, KVM_CAP_VM_MOVE_ENC_CONTEXT_FROM, vm->fd) == -1 &&
+		TEST_ASSERT(__vm_enable_cap(other, KVM_CAP_VM_MOVE_ENC_CONTEXT_FROM, s.vm->fd) == -1 &&
 			    errno == EBUSY, "migration: expected EBUSY, errno %d", errno);
 		kvm_vm_free(other);
 	}
 
-	prepare_relaunch(vm, vcpu, t, &image, &boot);
-	launch_and_check(vm, vcpu, t, 2);
+	sev_vm_reload(&s);
+	launch_and_check(s.vm, s.vcpu, t, 2);
 	model_check_relaunch(&view);
-	free(image.copy);
-	kvm_vm_free(vm);
+	sev_vm_close(&s);
 	model_check_clean(view.violations);
 }
 
@@ -740,10 +734,7 @@ static void flush_refused(struct __test_metadata *_metadata, const struct sev_ty
 TEST(sev_resets_share_one_flush)
 {
 	const struct sev_type *t = &types[0];
-	struct vcpu_boot_state boot[2];
-	struct vm_boot_image image[2];
-	struct kvm_vcpu *vcpu[2];
-	struct kvm_vm *vm[2];
+	struct sev_vm s[2];
 	long flushes;
 	int i;
 
@@ -751,27 +742,23 @@ TEST(sev_resets_share_one_flush)
 	if (!sev_model_present())
 		SKIP(return, "counting flushes needs the SEV firmware model");
 	for (i = 0; i < 2; i++) {
-		vm[i] = sev_vm_create(t, &vcpu[i]);
-		vcpu_save_boot_state(vcpu[i], &boot[i]);
-		vm_save_boot_image(vm[i], &image[i]);
-		launch_and_check(vm[i], vcpu[i], t, 1 + i);
+		sev_vm_open(&s[i], t);
+		launch_and_check(s[i].vm, s[i].vcpu, t, 1 + i);
 	}
 
 	flushes = model_flushes();
-	vm_reset(vm[0], 0);
-	vm_reset(vm[1], 0);
-	vm_reset(vm[1], 0);
+	vm_reset(s[0].vm, 0);
+	vm_reset(s[1].vm, 0);
+	vm_reset(s[1].vm, 0);
 	TEST_ASSERT_EQ(model_flushes(), flushes);
 	for (i = 0; i < 2; i++) {
-		prepare_relaunch(vm[i], vcpu[i], t, &image[i], &boot[i]);
-		launch_and_check(vm[i], vcpu[i], t, 3 + i);
+		sev_vm_reload(&s[i]);
+		launch_and_check(s[i].vm, s[i].vcpu, t, 3 + i);
 	}
 	TEST_ASSERT_EQ(model_flushes(), flushes + 1);
 
-	for (i = 0; i < 2; i++) {
-		free(image[i].copy);
-		kvm_vm_free(vm[i]);
-	}
+	for (i = 0; i < 2; i++)
+		sev_vm_close(&s[i]);
 }
 
 TEST(sev_flush_refused) { flush_refused(_metadata, &types[0]); }
