@@ -9,6 +9,7 @@ KDIR      ?= $(CACHE_DIR)/kdir
 STAGE     := $(BUILD_DIR)/linux
 LOGDIR    ?= $(BUILD_DIR)/logs
 TREE      ?= $(CURDIR)/linux
+QEMU_TREE ?= $(CURDIR)/qemu
 CCACHE_DIR ?= $(CACHE_DIR)/ccache
 
 export CACHE_DIR BUILD_DIR KSRC STAGE CCACHE_DIR V
@@ -28,12 +29,13 @@ UPSTREAM_LIST := testhost/upstream.list
 KCR_LIST      := testhost/kvm-coco-reset.list
 DEBUG_LIST    := testhost/debug.list
 SEVMODEL_LIST := testhost/sevmodel.list
+QEMU_LIST     := testhost/qemu.list
 
 .PHONY: help deps fetch kdir stage modules selftests selftests-kcr checkpatch build-checks \
 	debug-kernel test-upstream test-kcr test-debug debug-negative test-helper test-kdir-check \
-	sevmodel test-sevmodel \
+	sevmodel test-sevmodel qemu test-qemu bench-qemu \
 	testhost-run demo \
-	check kernel-tree \
+	check kernel-tree qemu-tree export-qemu-series \
 	export-series clean distclean
 
 help:
@@ -58,14 +60,18 @@ help:
 	@echo '  make debug-negative the debug host must report an injected leak and lock inversion'
 	@echo '  make sevmodel       test-only build: kvm-amd on a software SEV/SNP firmware model'
 	@echo '  make test-sevmodel  run the SEV selftests on the test host against that model'
+	@echo '  make qemu           patched QEMU 10.2.2 (user/qemu) for the test host'
+	@echo '  make test-qemu      patched QEMU reboots its guest in place on the test host'
+	@echo '  make bench-qemu     cost of a reboot: in place, ordinary reset (one test-host boot)'
 	@echo '  make test-helper    unit tests of user/helper (ASan, UBSan)'
 	@echo '  make test-kdir-check  a KDIR that lost an option of Debian is refused'
 	@echo '  make testhost-run PROG=./prog [ARGS="..."] [TIMEOUT=600]'
 	@echo '                      run one static program on the test host, return its status'
 	@echo '  make kernel-tree    git tree of the patched sources to edit (TREE=$(TREE))'
 	@echo '  make export-series  git format-patch TREE back into the series'
+	@echo '  make qemu-tree      the same for QEMU (QEMU_TREE=$(QEMU_TREE)); make export-qemu-series'
 	@echo
-	@echo 'Variables: CACHE_DIR=$(CACHE_DIR) BUILD_DIR KDIR KSRC LOGDIR TREE V=1'
+	@echo 'Variables: CACHE_DIR=$(CACHE_DIR) BUILD_DIR KDIR KSRC LOGDIR TREE QEMU_TREE V=1'
 	@echo '  Real host: make modules KDIR=/lib/modules/$$(uname -r)/build KSRC=<matching source>'
 
 deps:
@@ -152,6 +158,17 @@ test-sevmodel: sevmodel selftests
 	$(Q)MODDIR=$(SEVMODEL_OUT) WARN_ALLOW='$(SEVMODEL_WARN_ALLOW)' \
 		testhost/run.sh $(BUILD_DIR)/tests-sevmodel $(LOGDIR)/sevmodel
 
+# The QEMU hook: patched QEMU, static, runs in the test host
+# (Documentation/qemu-hook.md).
+qemu: selftests-kcr
+	$(Q)scripts/qemu.sh
+
+test-qemu: modules qemu
+	$(call testhost_suite,qemu,$(QEMU_LIST))
+
+bench-qemu: modules qemu
+	$(call testhost_suite,qemu-bench,testhost/qemu-bench.list)
+
 testhost-run: modules selftests
 	$(Q)test -n "$(PROG)" || { echo 'usage: make testhost-run PROG=./prog [ARGS=...]'; exit 2; }
 	$(Q)testhost/one.sh $(BUILD_DIR)/tests-one $(LOGDIR)/one "$(PROG)" "$(or $(TIMEOUT),600)" $(ARGS)
@@ -168,10 +185,16 @@ check:
 	$(Q)KDIR=$(KDIR) scripts/check.sh
 
 kernel-tree: stage
-	$(Q)scripts/kernel-tree.sh init "$(TREE)"
+	$(Q)scripts/patch-tree.sh kernel init "$(TREE)"
 
 export-series:
-	$(Q)scripts/kernel-tree.sh export "$(TREE)"
+	$(Q)scripts/patch-tree.sh kernel export "$(TREE)"
+
+qemu-tree: fetch
+	$(Q)scripts/patch-tree.sh qemu init "$(QEMU_TREE)"
+
+export-qemu-series:
+	$(Q)scripts/patch-tree.sh qemu export "$(QEMU_TREE)"
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -24,12 +24,15 @@ step shared "$MAKE" --no-print-directory test-kdir-check modules selftests
 : "${KDIR:?}"
 # The static lane runs at the lowest priority: the test host's timing limits
 # assume a core of its own, and the builds take only what it leaves.
-lane static nice -n 19 "$MAKE" --no-print-directory KDIR="$KDIR" \
-	checkpatch build-checks &
+# Patched QEMU is built there too, first: the test host lane needs it only
+# at its end (scripts/qemu.sh serializes the two lanes on a lock).
+lane static nice -n 19 sh -c 'scripts/qemu.sh && "$0" --no-print-directory KDIR="$1" \
+	checkpatch build-checks' "$MAKE" "$KDIR" &
 static_pid=$!
 host_rc=0
 lane testhost "$MAKE" --no-print-directory KDIR="$KDIR" \
-	test-helper test-upstream test-kcr test-sevmodel test-debug debug-negative ||
+	test-helper test-upstream test-kcr test-sevmodel test-debug debug-negative \
+	test-qemu ||
 	host_rc=$?
 static_rc=0
 wait "$static_pid" || static_rc=$?

@@ -14,14 +14,18 @@
 # Build: kbuild and its host tools (pahole: Debian's config has
 # DEBUG_INFO_BTF, which olddefconfig silently drops without it), sparse's
 # and the helper's dependencies; the selftests link statically against
-# libuuid (vfio library).  Test host: busybox, cpio, kmod, file.
+# libuuid (vfio library).  Test host: busybox, cpio, kmod, file.  Patched
+# QEMU (static): ninja, glib and zlib, python3-venv for its configure; its
+# meson (1.5 or newer) and pycotap come from bookworm-backports.
 PKGS="make gcc libc6-dev flex bison bc libelf-dev libssl-dev dwarves cpio kmod
 xz-utils busybox-static ccache sparse clang perl patch git rsync file
 python3 ca-certificates libnl-3-dev pkg-config uuid-dev clang-19 lld-19
-llvm-19"
+llvm-19 ninja-build libglib2.0-dev zlib1g-dev python3-venv"
 BPO=bookworm-backports
 BPO_PKGS="qemu-system-x86 qemu-system-common qemu-system-data seabios"
 QEMU_MIN=1:10
+MESON_BPO_PKGS="meson python3-pycotap"
+MESON_MIN=1.5
 BPO_LIST=/etc/apt/sources.list.d/kvm-coco-reset-bookworm-backports.sources
 
 supported() {
@@ -43,6 +47,12 @@ missing() {
 	if ! dpkg --compare-versions "$(dpkg-query -W -f '${Version}' qemu-system-x86 2>/dev/null || echo 0)" \
 		ge "$QEMU_MIN"; then
 		for p in $BPO_PKGS; do
+			echo "$p/$BPO"
+		done
+	fi
+	if ! dpkg --compare-versions "$(dpkg-query -W -f '${Version}' meson 2>/dev/null || echo 0)" \
+		ge "$MESON_MIN" || ! dpkg -s python3-pycotap >/dev/null 2>&1; then
+		for p in $MESON_BPO_PKGS; do
 			echo "$p/$BPO"
 		done
 	fi

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Patched QEMU reboots its guest in place.  Each variant runs QEMU with the
+ * reboot firmware (firmware/reboot.S), which reboots itself REBOOTS - 1
+ * times (port 0xCF9 and triple faults) and then halts; a QMP system_reset
+ * adds one more boot.  Checked, per variant:
+ *
+ *   - the guest's view: its shared record survives every reset; its
+ *     private window reads zero after an in-place reset of a VM with
+ *     private memory, and still holds the secret after an ordinary reset
+ *     (the variant that shows the check can fail);
+ *   - the VM and vCPU files of the QEMU process are the same ones at the
+ *     end (kcmp against copies taken before the guest ran), or not;
+ *   - QMP: query-kvm's inplace-reset, one RESET event per reset and its
+ *     in-place member;
+ *   - KVM: one reset uevent per reset for this QEMU process, and the VM's
+ *     vm_resets statistic.
+ *
+ * Environment: KCR_QEMU (the binary), KCR_QEMU_DATADIR (QEMU's -L, where
+ * the firmware images are too), with defaults for the test host.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/kcmp.h>
+
+#include "kvmcocoreset.h"
+#include "kselftest_harness.h"
+#include "runner.h"
+
+#ifndef REBOOTS
+#define REBOOTS		4	/* as the firmware is built */
+#endif
+#define BOOTS		(REBOOTS + 1)
+#define TIMEOUT_S	120
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : def;
+}
+
+/* The fd of process @pid whose link reads @target, or -1. */
+static int find_fd(pid_t pid, const char *target)
+{
+	char path[300], link[64];
+	struct dirent *de;
+	int fd = -1;
+	ssize_t n;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while (fd < 0 && (de = readdir(d))) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = '\0';
+		if (!strcmp(link, target))
+			fd = atoi(de->d_name);
+	}
+	closedir(d);
+	return fd;
+}
+
+/* A copy of process @pid's fd @fd in this process (pidfd_getfd). */
+static int grab_fd(pid_t pid, int fd)
+{
+	int pidfd, copy;
+
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -1;
+	copy = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	close(pidfd);
+	return copy;
+}
+
+/* Whether process @pid's fd @fd is the file that our @copy refers to. */
+static bool same_file(pid_t pid, int fd, int copy)
+{
+	return fd >= 0 &&
+	       !syscall(SYS_kcmp, getpid(), pid, KCMP_FILE, copy, fd);
+}
+
+struct uevents {
+	pid_t pid;
+	int resets;
+};
+
+static void count_reset(const struct kcr_event *ev, void *opaque)
+{
+	struct uevents *u = opaque;
+
+	if (ev->type == KCR_EVENT_RESET && ev->pid == u->pid)
+		u->resets++;
+}
+
+FIXTURE(qemu) {
+	struct qemu q;
+	struct kcr_monitor *mon;
+};
+
+FIXTURE_VARIANT(qemu) {
+	const char *machine;
+	const char *fw;		/* the guest, in KCR_QEMU_DATADIR */
+	bool sw_protected;
+	bool in_place;		/* expected: resets done with KVM_RESET_VM */
+};
+
+/*
+ * The ordinary reset variants reboot through port 0xCF9 only: after a
+ * triple fault, QEMU's ordinary reset does not restart the guest on the
+ * emulated test host, with Debian's KVM modules as with ours.
+ */
+
+/* A VM with private memory, reset in place (x-inplace-reset=auto). */
+FIXTURE_VARIANT_ADD(qemu, sw_protected_in_place) {
+	.machine = "pc,confidential-guest-support=swp",
+	.fw = "reboot.bin",
+	.sw_protected = true,
+	.in_place = true,
+};
+
+/* The same VM reset as QEMU 10.2 does: the private secret survives. */
+FIXTURE_VARIANT_ADD(qemu, sw_protected_ordinary) {
+	.machine = "pc,confidential-guest-support=swp,x-inplace-reset=off",
+	.fw = "reboot-cf9.bin",
+	.sw_protected = true,
+	.in_place = false,
+};
+
+/* An ordinary VM reset as QEMU 10.2 does: the baseline. */
+FIXTURE_VARIANT_ADD(qemu, default_vm_ordinary) {
+	.machine = "q35",
+	.fw = "reboot-cf9.bin",
+	.sw_protected = false,
+	.in_place = false,
+};
+
+/* An ordinary VM, reset in place on request (q35: ICH9's 0xCF9). */
+FIXTURE_VARIANT_ADD(qemu, default_vm_in_place) {
+	.machine = "q35,x-inplace-reset=on",
+	.fw = "reboot.bin",
+	.sw_protected = false,
+	.in_place = true,
+};
+
+FIXTURE_SETUP(qemu)
+{
+	const char *binary = env_or("KCR_QEMU", "qemu/qemu-system-x86_64");
+	const char *datadir = env_or("KCR_QEMU_DATADIR", "qemu");
+	char fw[256];
+	const char *args[] = {
+		"-L", datadir,
+		"-m", "128M",
+		"-machine", variant->machine,
+		/* The list ends here unless the VM is software-protected. */
+		variant->sw_protected ? "-object" : NULL,
+		"x-sw-protected-guest,id=swp,private-base=0x80000,private-size=0x10000",
+		NULL,
+	};
+	int r;
+
+	self->q.pid = 0;
+	self->mon = NULL;
+	if (access(binary, X_OK))
+		SKIP(return, "no patched QEMU at %s (KCR_QEMU)", binary);
+	r = kcr_monitor_open(&self->mon);
+	ASSERT_EQ(0, r) TH_LOG("uevent monitor: %s", kcr_strerror(r));
+	snprintf(fw, sizeof(fw), "%s/%s", datadir, variant->fw);
+	r = qemu_start(&self->q, binary, fw, args);
+	ASSERT_EQ(0, r) TH_LOG("starting QEMU: %s", strerror(-r));
+}
+
+FIXTURE_TEARDOWN(qemu)
+{
+	if (self->q.log && _metadata->exit_code != KSFT_PASS)
+		fprintf(stderr, "# guest console:\n%s", self->q.log);
+	qemu_cleanup(&self->q);
+	kcr_monitor_close(self->mon);
+}
+
+TEST_F_TIMEOUT(qemu, reboots, 2 * TIMEOUT_S + 60)
+{
+	struct uevents uev = { .pid = self->q.pid };
+	int vm_fd, vcpu_fd, vm_copy, vcpu_copy;
+	struct kcr_stats stats;
+	char reply[4096];
+	int boot, r;
+
+	ASSERT_EQ(0, qmp(&self->q, "{\"execute\": \"query-kvm\"}",
+			 reply, sizeof(reply)));
+	EXPECT_NE(NULL, strstr(reply, variant->in_place ?
+			       "\"inplace-reset\": true" :
+			       "\"inplace-reset\": false")) TH_LOG("%s", reply);
+
+	/* The files the guest starts with (QEMU was started with -S). */
+	vm_fd = find_fd(self->q.pid, "anon_inode:kvm-vm");
+	vcpu_fd = find_fd(self->q.pid, "anon_inode:kvm-vcpu:0");
+	ASSERT_LE(0, vm_fd);
+	ASSERT_LE(0, vcpu_fd);
+	vm_copy = grab_fd(self->q.pid, vm_fd);
+	vcpu_copy = grab_fd(self->q.pid, vcpu_fd);
+	ASSERT_LE(0, vm_copy) TH_LOG("pidfd_getfd: %s", strerror(errno));
+	ASSERT_LE(0, vcpu_copy);
+
+	ASSERT_EQ(0, qmp(&self->q, "{\"execute\": \"cont\"}",
+			 reply, sizeof(reply)));
+	ASSERT_TRUE(qemu_wait(&self->q, "halt\n", 1, TIMEOUT_S))
+		TH_LOG("the guest did not reach its last boot");
+	ASSERT_EQ(0, qmp(&self->q, "{\"execute\": \"system_reset\"}",
+			 reply, sizeof(reply)));
+	ASSERT_TRUE(qemu_wait(&self->q, "halt\n", 2, TIMEOUT_S))
+		TH_LOG("the guest did not boot after system_reset");
+
+	/* The guest's view of each reset. */
+	for (boot = 1; boot <= BOOTS; boot++) {
+		char line[32];
+
+		snprintf(line, sizeof(line), "boot %d\n", boot);
+		EXPECT_EQ(1, qemu_count(&self->q, line)) TH_LOG("%s", line);
+	}
+	EXPECT_EQ(BOOTS - 1, qemu_count(&self->q, "shared ok\n"));
+	if (variant->sw_protected && variant->in_place) {
+		EXPECT_EQ(BOOTS, qemu_count(&self->q, "private zero\n"));
+	} else {
+		EXPECT_EQ(BOOTS - 1, qemu_count(&self->q, "private dirty\n"));
+	}
+
+	/* QMP: one RESET event per reset, done in place or not. */
+	ASSERT_EQ(0, qmp(&self->q, "{\"execute\": \"query-status\"}",
+			 reply, sizeof(reply)));
+	EXPECT_EQ(REBOOTS, self->q.resets);
+	EXPECT_EQ(variant->in_place ? REBOOTS : 0, self->q.resets_in_place);
+	EXPECT_EQ(variant->in_place ? 0 : REBOOTS, self->q.resets_no_in_place);
+
+	/* The same VM and vCPU files as before the first boot. */
+	EXPECT_TRUE(same_file(self->q.pid, vm_fd, vm_copy));
+	EXPECT_TRUE(same_file(self->q.pid, vcpu_fd, vcpu_copy));
+
+	/* KVM's account: uevents and the statistic. */
+	r = kcr_stats_read_debugfs(self->q.pid, vm_fd, &stats);
+	ASSERT_EQ(0, r) TH_LOG("vm_resets: %s", kcr_strerror(r));
+	EXPECT_EQ(variant->in_place ? REBOOTS : 0, (int)stats.resets);
+	r = kcr_monitor_dispatch(self->mon, count_reset, &uev);
+	ASSERT_LE(0, r) TH_LOG("uevents: %s", kcr_strerror(r));
+	EXPECT_EQ(variant->in_place ? REBOOTS : 0, uev.resets);
+
+	EXPECT_EQ(0, qemu_quit(&self->q));
+	close(vm_copy);
+	close(vcpu_copy);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Run QEMU with the reboot firmware under a test or a benchmark: start it
+ * paused with a QMP socket, read the guest's console from a pipe (the time
+ * each boot line arrived is kept), talk QMP.
+ */
+#ifndef QEMU_RUNNER_H
+#define QEMU_RUNNER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define RUNNER_MAX_BOOTS 64
+
+struct qemu {
+	pid_t pid;
+	int qmp;		/* QMP socket */
+	FILE *qmp_in;		/* its read side, by lines */
+	int console;		/* the guest's COM1, read end of a pipe */
+	char dir[64];		/* the QMP socket's directory */
+	char *log;		/* the console so far, NUL-terminated */
+	size_t len;
+	double boot_time[RUNNER_MAX_BOOTS + 1];	/* "boot N" arrived, s */
+	int resets;		/* QMP RESET events seen */
+	int resets_in_place;	/* ... with in-place: true */
+	int resets_no_in_place;	/* ... without in-place */
+};
+
+double now(void);
+
+/*
+ * Start @binary paused (-S) with the firmware @fw and the arguments @args
+ * (NULL-terminated), and connect to its QMP socket.  0 or a negative errno.
+ */
+int qemu_start(struct qemu *q, const char *binary, const char *fw,
+	       const char *const *args);
+
+/* Read the console until @needle has appeared @n times or @timeout_s passed. */
+bool qemu_wait(struct qemu *q, const char *needle, int n, double timeout_s);
+
+/* Occurrences of @needle in the console so far. */
+int qemu_count(const struct qemu *q, const char *needle);
+
+/*
+ * Send @cmd (JSON) unless NULL, then read until a return or error (taking
+ * the events on the way) into @reply.  0, -EINVAL (error reply), -EPIPE.
+ */
+int qmp(struct qemu *q, const char *cmd, char *reply, size_t size);
+
+/* QMP quit and reap; kill if that fails.  The exit status, or -1. */
+int qemu_quit(struct qemu *q);
+
+/* Kill and reap if still running, free everything. */
+void qemu_cleanup(struct qemu *q);
+
+#endif
