@@ -33,7 +33,7 @@ QEMU_LIST     := testhost/qemu.list
 
 .PHONY: help deps fetch kdir stage modules selftests selftests-kcr checkpatch build-checks \
 	debug-kernel test-upstream test-kcr test-debug debug-negative test-helper test-kdir-check \
-	sevmodel test-sevmodel qemu test-qemu bench-qemu \
+	sevmodel test-sevmodel qemu test-qemu bench-qemu qemu-each-patch qemu11 \
 	testhost-run demo \
 	check kernel-tree qemu-tree export-qemu-series \
 	export-series clean distclean
@@ -63,6 +63,7 @@ help:
 	@echo '  make qemu           patched QEMU 10.2.2 (user/qemu) for the test host'
 	@echo '  make test-qemu      patched QEMU reboots its guest in place on the test host'
 	@echo '  make bench-qemu     cost of a reboot: in place, ordinary reset (one test-host boot)'
+	@echo '  make qemu-each-patch  build QEMU after each patch of user/qemu'
 	@echo '  make test-helper    unit tests of user/helper (ASan, UBSan)'
 	@echo '  make test-kdir-check  a KDIR that lost an option of Debian is refused'
 	@echo '  make testhost-run PROG=./prog [ARGS="..."] [TIMEOUT=600]'
@@ -166,7 +167,15 @@ qemu: selftests-kcr
 test-qemu: modules qemu
 	$(call testhost_suite,qemu,$(QEMU_LIST))
 
-bench-qemu: modules qemu
+# Every QEMU patch builds on its own (after make qemu).
+qemu-each-patch: qemu
+	$(Q)scripts/qemu-each-patch.sh
+
+# QEMU 11.1.3 from trixie-backports, for bench-qemu's comparison.
+qemu11:
+	$(Q)scripts/qemu11.sh
+
+bench-qemu: modules qemu qemu11
 	$(call testhost_suite,qemu-bench,testhost/qemu-bench.list)
 
 testhost-run: modules selftests

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Patched QEMU for the test host: Debian's pinned QEMU 10.2.2 source with
 # user/qemu/patches/series applied, configured for x86_64 with KVM only, linked
-# statically with libkvmcocoreset (pkg-config); then the reboot firmware
-# and the hook's test.  Everything lands in $BUILD_DIR/selftests/qemu.
+# statically with libkvmcocoreset (pkg-config); then the reboot firmware,
+# the hook's test and its benchmark.  Everything lands in
+# $BUILD_DIR/selftests/qemu.
 . "$(dirname "$0")/lib.sh"
 
 SRC=$CACHE_DIR/unpacked/src-qemu
@@ -13,10 +14,10 @@ HDR=$BUILD_DIR/hdr/usr/include
 KSELFTEST=$STAGE/tools/testing/selftests
 PATCHES=$KCR_ROOT/user/qemu
 REBOOTS=4
+BENCH_REBOOTS=21
 # ccache through its compiler links: QEMU's configure names the compiler,
 # which keeps meson from adding ccache itself.
 export PATH=/usr/lib/ccache:$PATH
-BENCH_REBOOTS=12
 
 # The source tree, made again when the source or a patch changes.
 tree() {
@@ -45,21 +46,25 @@ library() {
 		PREFIX="$QDIR/prefix" LIBDIR="$QDIR/prefix/lib" install
 }
 
+CONFIGURE_ARGS="--python=/usr/bin/python3 --without-default-features
+	--target-list=x86_64-softmmu --enable-kvm --disable-tcg --disable-docs
+	--disable-debug-info --disable-fdt --disable-install-blobs --static
+	--enable-kvmcocoreset --extra-cflags=-Werror"
+
 # Meson reconfigures by itself when its files change; a new source tree
 # needs a new build directory.
 configure() {
+	# scripts/qemu-each-patch.sh configures with the same arguments.
+	echo "$CONFIGURE_ARGS" >"$QDIR/configure-args"
 	[ -f "$QDIR/build/build.ninja" ] &&
 		[ "$(cat "$QDIR/build/.kcr-key" 2>/dev/null)" = "$(cat "$QDIR/src/.kcr-key")" ] &&
 		return 0
 	rm -rf "$QDIR/build"
 	mkdir -p "$QDIR/build"
+	# shellcheck disable=SC2086
 	(cd "$QDIR/build" &&
 		PKG_CONFIG_PATH="$QDIR/prefix/lib/pkgconfig" ../src/configure \
-			--python=/usr/bin/python3 --without-default-features \
-			--target-list=x86_64-softmmu --enable-kvm --disable-tcg \
-			--disable-docs --disable-debug-info --disable-fdt \
-			--disable-install-blobs --static --enable-kvmcocoreset \
-			--extra-cflags=-Werror >configure.log) ||
+			$CONFIGURE_ARGS >configure.log) ||
 		{ tail -n 30 "$QDIR/build/configure.log" >&2; die "QEMU's configure failed"; }
 	cp "$QDIR/src/.kcr-key" "$QDIR/build/.kcr-key"
 }
@@ -74,12 +79,12 @@ build() {
 	cp /usr/share/qemu/kvmvapic.bin "$OUT/"
 }
 
-# The test's firmware reboots 3 times, the benchmark's 11; the -cf9 ones
-# never through a triple fault (see Documentation/qemu-hook.md).
+# The test's firmware reboots 3 times, the benchmark's 20 (and once: not at
+# all); the -cf9 ones never through a triple fault (Documentation/qemu-hook.md).
 firmware() {
 	local name reboots flags
 	for name in reboot:$REBOOTS: reboot-cf9:$REBOOTS:-DCF9_ONLY \
-		reboot-bench:$BENCH_REBOOTS:-DCF9_ONLY; do
+		reboot-bench:$BENCH_REBOOTS:-DCF9_ONLY reboot-once:1:; do
 		IFS=: read -r name reboots flags <<<"$name"
 		# shellcheck disable=SC2086
 		gcc -m32 -DREBOOTS="$reboots" $flags -c "$PATCHES/firmware/reboot.S" -o "$QDIR/$name.o"

@@ -15,10 +15,10 @@ assemble() {
 	for list in "$@"; do
 		while read -r name limit prog args; do
 			case $name in '#'* | '') continue ;; esac
-			# "+ FILE": a file the tests need, copied as it is.
+			# "+ FILE": a file (or directory) the tests need, copied as it is.
 			if [ "$name" = + ]; then
 				mkdir -p "$TESTDIR/$(dirname "$limit")"
-				cp "$SELFTESTS/$limit" "$TESTDIR/$limit"
+				cp -a "$SELFTESTS/$limit" "$TESTDIR/$limit"
 				continue
 			fi
 			[ -x "$SELFTESTS/$prog" ] || die "$list: $prog was not built"

@@ -4,12 +4,12 @@
  * the VM in place (KVM_RESET_VM), the same QEMU resetting it as QEMU 10.2
  * does (x-inplace-reset=off: the floor QEMU's own reset sets) and, given
  * with -r, another QEMU that rebuilds the VM at each reset (QEMU 11's
- * x-change-vmfd-on-reset=on).  The guest is the reboot firmware built to
- * reboot itself many times; the cost of a reboot is the time between two
- * of its boot lines on the console, the median over its reboots after the
- * first, and then the median of the runs.  Shapes: 1 and 4 vCPUs, 128 MiB
- * and 1 GiB.  Prints a table and CSV lines; ratios are against the
- * ordinary reset of the same shape in the same run.
+ * x-change-vmfd-on-reset=on).  The guest is the reboot firmware, built to
+ * reboot itself REBOOTS - 1 times and built to halt at once; a run times
+ * each from QMP cont to its "halt" line, and the cost of a reboot is the
+ * difference divided by REBOOTS - 1, the median of the runs.  Shapes: 1
+ * and 4 vCPUs, 128 MiB and 1 GiB.  Prints a table and CSV lines; ratios
+ * are between methods of the same shape in the same run.
  *
  * Usage: qemu_reset_bench [-n RUNS] [-r REBUILD_QEMU]
  *   (REBUILD_QEMU may be a script that runs a QEMU with another root's
@@ -62,16 +62,16 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* One run: the median time between consecutive boots 2..REBOOTS, in ms. */
-static int run_once(const char *binary, const char *fw,
-		    const char *datadir, enum method m,
-		    const struct shape *shape, double *ms)
+/* Seconds from cont to the firmware's halt; -1 on failure. */
+static double run_once(const char *binary, const char *fw, int reboots,
+		       const char *datadir, enum method m,
+		       const struct shape *shape)
 {
 	const char *args[16];
-	double gaps[REBOOTS];
 	struct qemu q;
 	char reply[4096];
-	int n = 0, boot, r;
+	double t0, t;
+	int n = 0, r;
 
 	args[n++] = "-L";
 	args[n++] = datadir;
@@ -84,14 +84,17 @@ static int run_once(const char *binary, const char *fw,
 	args[n] = NULL;
 
 	r = qemu_start(&q, binary, fw, args);
+	t0 = now();
 	if (!r)
 		r = qmp(&q, "{\"execute\": \"cont\"}", reply, sizeof(reply));
 	if (!r && !qemu_wait(&q, "halt\n", 1, TIMEOUT_S))
 		r = -ETIMEDOUT;
-	if (!r && q.resets != REBOOTS - 1 &&
+	t = now() - t0;
+	if (!r && q.resets != reboots &&
 	    qmp(&q, "{\"execute\": \"query-status\"}", reply, sizeof(reply)))
 		r = -EPIPE;
-	if (!r && (m == IN_PLACE) != (q.resets_in_place == REBOOTS - 1)) {
+	if (!r && (q.resets != reboots ||
+		   q.resets_in_place != (m == IN_PLACE ? reboots : 0))) {
 		fprintf(stderr, "# %s: %d of %d resets in place\n",
 			method_name[m], q.resets_in_place, q.resets);
 		r = -EPROTO;
@@ -100,23 +103,21 @@ static int run_once(const char *binary, const char *fw,
 		fprintf(stderr, "# %s %s vCPUs %s: %s\n%s", method_name[m],
 			shape->smp, shape->mem, strerror(-r), q.log ? q.log : "");
 		qemu_cleanup(&q);
-		return r;
+		return -1;
 	}
-	for (boot = 3; boot <= REBOOTS; boot++)
-		gaps[boot - 3] = (q.boot_time[boot] - q.boot_time[boot - 1]) * 1e3;
-	*ms = median(gaps, REBOOTS - 2);
 	qemu_quit(&q);
 	qemu_cleanup(&q);
-	return 0;
+	return t;
 }
 
 int main(int argc, char **argv)
 {
 	const char *binary = "qemu/qemu-system-x86_64";
 	const char *fw = "qemu/reboot-bench.bin", *datadir = "qemu";
+	const char *fw_once = "qemu/reboot-once.bin";
 	const char *rebuild = NULL;
 	double result[4][METHODS] = { 0 };
-	int runs = 3, opt, s, m, i;
+	int runs = 5, opt, s, m, i;
 
 	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
 		switch (opt) {
@@ -133,34 +134,48 @@ int main(int argc, char **argv)
 		}
 	}
 	if (runs < 1 || runs > 31)
-		runs = 3;
+		runs = 5;
 
 	for (s = 0; s < 4; s++) {
 		for (m = 0; m < METHODS; m++) {
-			double v[31];
+			const char *qemu = m == REBUILD ? rebuild : binary;
+			double v[31], many, once;
 
 			if (m == REBUILD && !rebuild)
 				continue;
-			for (i = 0; i < runs; i++)
-				if (run_once(m == REBUILD ? rebuild : binary, fw,
-					     datadir, m, &shapes[s], &v[i]))
+			for (i = 0; i < runs; i++) {
+				many = run_once(qemu, fw, REBOOTS - 1, datadir,
+						m, &shapes[s]);
+				once = run_once(qemu, fw_once, 0, datadir, m,
+						&shapes[s]);
+				if (many < 0 || once < 0)
 					return 1;
+				v[i] = (many - once) * 1e3 / (REBOOTS - 1);
+			}
 			result[s][m] = median(v, runs);
 		}
 	}
 
-	printf("# per reboot, ms (median of %d runs of %d reboots)\n", runs, REBOOTS - 1);
-	printf("# vcpus mem      in-place ordinary rebuild  in-place/ordinary rebuild/in-place\n");
-	for (s = 0; s < 4; s++)
-		printf("# %-5s %-8s %8.1f %8.1f %7.1f %18.2f %16.2f\n",
-		       shapes[s].smp, shapes[s].mem, result[s][IN_PLACE],
-		       result[s][ORDINARY], result[s][REBUILD],
-		       result[s][IN_PLACE] / result[s][ORDINARY],
-		       result[s][REBUILD] / result[s][IN_PLACE]);
+	printf("# per reboot, ms (median of %d runs: %d reboots minus none)\n",
+	       runs, REBOOTS - 1);
+	printf("# vcpus mem      in-place ordinary  rebuild  in-place/ordinary\n");
+	for (s = 0; s < 4; s++) {
+		printf("# %-5s %-8s %8.1f %8.1f ", shapes[s].smp, shapes[s].mem,
+		       result[s][IN_PLACE], result[s][ORDINARY]);
+		if (rebuild)
+			printf("%8.1f ", result[s][REBUILD]);
+		else
+			printf("%8s ", "-");
+		printf("%18.2f\n", result[s][IN_PLACE] / result[s][ORDINARY]);
+	}
 	printf("# csv: vcpus,mem,in_place_ms,ordinary_ms,rebuild_ms\n");
-	for (s = 0; s < 4; s++)
-		printf("# csv: %s,%s,%.2f,%.2f,%.2f\n", shapes[s].smp,
-		       shapes[s].mem, result[s][IN_PLACE], result[s][ORDINARY],
-		       result[s][REBUILD]);
+	for (s = 0; s < 4; s++) {
+		printf("# csv: %s,%s,%.2f,%.2f,", shapes[s].smp, shapes[s].mem,
+		       result[s][IN_PLACE], result[s][ORDINARY]);
+		if (rebuild)
+			printf("%.2f\n", result[s][REBUILD]);
+		else
+			printf("\n");
+	}
 	return 0;
 }

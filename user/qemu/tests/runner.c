@@ -113,34 +113,25 @@ int qemu_start(struct qemu *q, const char *binary, const char *fw,
 	return r;
 }
 
-/* Append what the console pipe holds; note when each boot line arrived. */
+/* Append what the console pipe holds. */
 static bool console_read(struct qemu *q, double timeout_s)
 {
 	struct pollfd pfd = { .fd = q->console, .events = POLLIN };
-	char buf[4096], *line;
+	char buf[4096], *log;
 	ssize_t n;
-	size_t start;
 
 	if (poll(&pfd, 1, timeout_s * 1000) <= 0)
 		return false;
 	n = read(q->console, buf, sizeof(buf));
 	if (n <= 0)
 		return false;
-	line = realloc(q->log, q->len + n + 1);
-	if (!line)
+	log = realloc(q->log, q->len + n + 1);
+	if (!log)
 		return false;
-	q->log = line;
-	start = q->len ? q->len - 1 : 0;
+	q->log = log;
 	memcpy(q->log + q->len, buf, n);
 	q->len += n;
 	q->log[q->len] = '\0';
-	/* "boot N" lines that this read completed or began. */
-	for (line = q->log + start; (line = strstr(line, "boot ")); line++) {
-		int boot = atoi(line + 5);
-
-		if (boot > 0 && boot <= RUNNER_MAX_BOOTS && !q->boot_time[boot])
-			q->boot_time[boot] = now();
-	}
 	return true;
 }
 

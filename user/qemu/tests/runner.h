@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Run QEMU with the reboot firmware under a test or a benchmark: start it
- * paused with a QMP socket, read the guest's console from a pipe (the time
- * each boot line arrived is kept), talk QMP.
+ * paused with a QMP socket, read the guest's console from a pipe, talk QMP.
  */
 #ifndef QEMU_RUNNER_H
 #define QEMU_RUNNER_H
@@ -12,8 +11,6 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define RUNNER_MAX_BOOTS 64
-
 struct qemu {
 	pid_t pid;
 	int qmp;		/* QMP socket */
@@ -22,7 +19,6 @@ struct qemu {
 	char dir[64];		/* the QMP socket's directory */
 	char *log;		/* the console so far, NUL-terminated */
 	size_t len;
-	double boot_time[RUNNER_MAX_BOOTS + 1];	/* "boot N" arrived, s */
 	int resets;		/* QMP RESET events seen */
 	int resets_in_place;	/* ... with in-place: true */
 	int resets_no_in_place;	/* ... without in-place */
