@@ -158,15 +158,18 @@ int main(int argc, char **argv)
 
 	printf("# per reboot, ms (median of %d runs: %d reboots minus none)\n",
 	       runs, REBOOTS - 1);
-	printf("# vcpus mem      in-place ordinary  rebuild  in-place/ordinary\n");
+	printf("# vcpus mem      in-place ordinary  rebuild  in-place/ordinary"
+	       "  rebuild/in-place\n");
 	for (s = 0; s < 4; s++) {
 		printf("# %-5s %-8s %8.1f %8.1f ", shapes[s].smp, shapes[s].mem,
 		       result[s][IN_PLACE], result[s][ORDINARY]);
 		if (rebuild)
-			printf("%8.1f ", result[s][REBUILD]);
+			printf("%8.1f %18.2f %17.2f\n", result[s][REBUILD],
+			       result[s][IN_PLACE] / result[s][ORDINARY],
+			       result[s][REBUILD] / result[s][IN_PLACE]);
 		else
-			printf("%8s ", "-");
-		printf("%18.2f\n", result[s][IN_PLACE] / result[s][ORDINARY]);
+			printf("%8s %18.2f %17s\n", "-",
+			       result[s][IN_PLACE] / result[s][ORDINARY], "-");
 	}
 	printf("# csv: vcpus,mem,in_place_ms,ordinary_ms,rebuild_ms\n");
 	for (s = 0; s < 4; s++) {
