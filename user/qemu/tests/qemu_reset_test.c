@@ -47,7 +47,8 @@ static const char *env_or(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
-/* The fd of process @pid whose link reads @target, or -1. */
+/* The fd of process @pid whose link reads @target, or -1 (the vCPU's:
+ * libkvmcocoreset finds only VM fds). */
 static int find_fd(pid_t pid, const char *target)
 {
 	char path[300], link[64];
@@ -206,9 +207,9 @@ TEST_F_TIMEOUT(qemu, reboots, 2 * TIMEOUT_S + 60)
 			       "\"inplace-reset\": false")) TH_LOG("%s", reply);
 
 	/* The files the guest starts with (QEMU was started with -S). */
-	vm_fd = find_fd(self->q.pid, "anon_inode:kvm-vm");
+	vm_fd = kcr_find_vm_fd(self->q.pid, -1);
 	vcpu_fd = find_fd(self->q.pid, "anon_inode:kvm-vcpu:0");
-	ASSERT_LE(0, vm_fd);
+	ASSERT_LE(0, vm_fd) TH_LOG("VM fd: %s", kcr_strerror(vm_fd));
 	ASSERT_LE(0, vcpu_fd);
 	vm_copy = grab_fd(self->q.pid, vm_fd);
 	vcpu_copy = grab_fd(self->q.pid, vcpu_fd);
