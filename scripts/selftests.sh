@@ -29,8 +29,7 @@ build() {
 
 # The kvm-coco-reset command, static, for the test host.
 helper() {
-	make -s -C "$KCR_ROOT/user/helper" O="$BUILD_DIR/helper" \
-		KVM_HEADERS="$HDR/usr/include" static
+	make -s -C "$KCR_ROOT/user/helper" O="$BUILD_DIR/helper" WERROR=1 static
 	mkdir -p "$OUT/helper"
 	cp "$BUILD_DIR/helper/kvm-coco-reset.static" "$OUT/helper/kvm-coco-reset"
 }

@@ -1,12 +1,26 @@
 #!/bin/bash
-# install-check.sh O KVM_HEADERS: install into a scratch prefix, build a
-# program against it with pkg-config (shared and static) and run it; then
-# install and uninstall with DESTDIR: nothing may remain.
+# install-check.sh O: the shared library exports exactly the symbols of its
+# version script, each in its version node, under the full soname scheme;
+# install into a scratch prefix, build a program against it with pkg-config
+# (shared and static) and run it; then install and uninstall with DESTDIR:
+# nothing may remain.
 set -euo pipefail
-O=$1 KVM_HEADERS=$2
+O=$1
 DEST=$(mktemp -d)
 trap 'rm -rf "$DEST"' EXIT
-M="make -s O=$O KVM_HEADERS=$KVM_HEADERS"
+M="make -s O=$O"
+MAP=lib/libkvmcocoreset.map
+VERSION=$(sed -n 's/^VERSION *:= *//p' Makefile)
+MAJOR=${VERSION%%.*}
+
+node=$(sed -n 's/^\([A-Z0-9_.]*\) {$/\1/p' "$MAP")
+want=$(sed -n 's/^[[:space:]]*\(kcr_[a-z_]*\);$/\1@@'"$node"'/p' "$MAP" | sort)
+have=$(nm -D --defined-only "$O/libkvmcocoreset.so.$VERSION" | awk '$2 != "A" { print $3 }' | sort)
+if [ -z "$want" ] || [ "$want" != "$have" ]; then
+	echo "not ok install-check: exported symbols differ from $MAP:"
+	diff <(echo "$want") <(echo "$have") || true
+	exit 1
+fi
 
 $M install PREFIX="$DEST/prefix"
 export PKG_CONFIG_PATH=$DEST/prefix/lib/pkgconfig
@@ -29,11 +43,14 @@ LD_LIBRARY_PATH=$DEST/prefix/lib "$DEST/probe" >/dev/null
 cc -Wall -Werror -static "$DEST/probe.c" $(pkg-config --static --cflags --libs kvmcocoreset) \
 	-o "$DEST/probe-static" 2>/dev/null
 "$DEST/probe-static" >/dev/null
-readelf -d "$DEST/prefix/lib/libkvmcocoreset.so.0" | grep -q 'SONAME.*\[libkvmcocoreset.so.0\]'
+readelf -d "$DEST/prefix/lib/libkvmcocoreset.so.$VERSION" |
+	grep -q "SONAME.*\[libkvmcocoreset.so.$MAJOR\]"
+[ "$(readlink "$DEST/prefix/lib/libkvmcocoreset.so.$MAJOR")" = "libkvmcocoreset.so.$VERSION" ]
+[ "$(readlink "$DEST/prefix/lib/libkvmcocoreset.so")" = "libkvmcocoreset.so.$MAJOR" ]
 
 $M install DESTDIR="$DEST/root" PREFIX=/usr
-[ "$(find "$DEST/root" -type f -o -type l | wc -l)" = 7 ]
+[ "$(find "$DEST/root" -type f -o -type l | wc -l)" = 8 ]
 $M uninstall DESTDIR="$DEST/root" PREFIX=/usr
 left=$(find "$DEST/root" -type f -o -type l)
 [ -z "$left" ] || { echo "not ok install-check: left behind: $left"; exit 1; }
-echo "ok install-check: pkg-config (shared and static), soname, DESTDIR install and uninstall"
+echo "ok install-check: exported symbols, soname and links, pkg-config (shared and static), DESTDIR install and uninstall"
