@@ -10,6 +10,8 @@
 
 #include "kvmcocoreset.h"
 
+#define STATS_NAME_MAX	4096
+
 static int read_exact(int fd, void *buf, size_t len, off_t off)
 {
 	ssize_t n = pread(fd, buf, len, off);
@@ -30,6 +32,9 @@ static int read_stats(int fd, struct kcr_stats *stats)
 	r = read_exact(fd, &hdr, sizeof(hdr), 0);
 	if (r)
 		return r;
+	/* KVM's names are 48 bytes with their NUL; 0 cannot hold one. */
+	if (!hdr.name_size || hdr.name_size > STATS_NAME_MAX)
+		return -EPROTO;
 
 	desc_size = sizeof(*desc) + hdr.name_size;
 	desc = malloc(desc_size);
