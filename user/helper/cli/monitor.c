@@ -10,7 +10,7 @@
 static const char usage[] =
 	"usage: kvm-coco-reset monitor [--json]\n"
 	"Print one line per KVM VM event (create, destroy, reset) until\n"
-	"interrupted.\n";
+	"interrupted; a \"lost\" line where events were dropped.\n";
 
 static volatile sig_atomic_t stop;
 
@@ -24,7 +24,10 @@ static void print_event(const struct kcr_event *ev, void *opaque)
 {
 	int json = *(int *)opaque;
 
-	if (json) {
+	if (ev->type == KCR_EVENT_LOST) {
+		puts(json ? "{\"event\":\"lost\"}" :
+			    "lost    some events were dropped (the uevent socket overflowed)");
+	} else if (json) {
 		printf("{\"event\":\"%s\",\"pid\":%d,\"created\":%llu,\"count\":%llu",
 		       kcr_event_name(ev->type), (int)ev->pid,
 		       (unsigned long long)ev->created, (unsigned long long)ev->count);

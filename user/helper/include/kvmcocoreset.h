@@ -79,11 +79,16 @@ int kcr_stats_read_debugfs(pid_t pid, int vm_fd, struct kcr_stats *stats);
  */
 int kcr_find_vm_fd(pid_t pid, int target_fd);
 
-/* KVM's VM uevents: EVENT=create, destroy and reset. */
+/*
+ * KVM's VM uevents: EVENT=create, destroy and reset; and LOST, which the
+ * monitor reports when the socket overflowed (ENOBUFS) and some events
+ * were dropped: only its type is set (pid 0, vm_type -1).
+ */
 enum kcr_event_type {
 	KCR_EVENT_CREATE,
 	KCR_EVENT_DESTROY,
 	KCR_EVENT_RESET,
+	KCR_EVENT_LOST,
 };
 
 struct kcr_event {
@@ -104,13 +109,21 @@ const char *kcr_event_name(enum kcr_event_type type);
  */
 int kcr_uevent_parse(const char *msg, size_t len, struct kcr_event *event);
 
-/* A uevent listener for a VMM's main loop: poll its fd, then dispatch. */
+/*
+ * A uevent listener for a VMM's main loop: poll its fd, then dispatch.  Its
+ * receive buffer is KCR_MONITOR_RCVBUF bytes (SO_RCVBUFFORCE where the
+ * caller may, else as much as net.core.rmem_max allows).
+ */
+#define KCR_MONITOR_RCVBUF	(4 << 20)
 struct kcr_monitor;
 typedef void (*kcr_event_fn)(const struct kcr_event *event, void *opaque);
 
 int kcr_monitor_open(struct kcr_monitor **monitor);
 int kcr_monitor_fd(const struct kcr_monitor *monitor);
-/* Handle the messages waiting on the fd; returns the number of events. */
+/*
+ * Handle the messages waiting on the fd; returns the number of events
+ * passed to @fn, a KCR_EVENT_LOST among them after an overflow.
+ */
 int kcr_monitor_dispatch(struct kcr_monitor *monitor, kcr_event_fn fn,
 			 void *opaque);
 void kcr_monitor_close(struct kcr_monitor *monitor);

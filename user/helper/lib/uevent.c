@@ -7,21 +7,25 @@
 #include <linux/netlink.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
+#include <sys/socket.h>
 
 #include "kvmcocoreset.h"
 
 /* Kernel uevents go to multicast group 1 of NETLINK_KOBJECT_UEVENT. */
 #define UEVENT_KERNEL_GROUP	1
+/* A uevent is at most UEVENT_BUFFER_SIZE (2048) plus its header. */
+#define UEVENT_MAX		8192
 
 static const char *const event_names[] = {
 	[KCR_EVENT_CREATE] = "create",
 	[KCR_EVENT_DESTROY] = "destroy",
 	[KCR_EVENT_RESET] = "reset",
+	[KCR_EVENT_LOST] = "lost",
 };
 
 const char *kcr_event_name(enum kcr_event_type type)
 {
-	return type <= KCR_EVENT_RESET ? event_names[type] : "unknown";
+	return type <= KCR_EVENT_LOST ? event_names[type] : "unknown";
 }
 
 /* Parse an unsigned decimal value that must fill the whole string. */
@@ -111,6 +115,16 @@ struct kcr_monitor {
 	struct nl_sock *sock;
 };
 
+/* As large a receive buffer as the caller may have. */
+static void enlarge_rcvbuf(struct nl_sock *sock)
+{
+	int size = KCR_MONITOR_RCVBUF;
+
+	if (setsockopt(nl_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &size, sizeof(size)))
+		nl_socket_set_buffer_size(sock, size, 0);
+}
+
 int kcr_monitor_open(struct kcr_monitor **monitor)
 {
 	struct kcr_monitor *m;
@@ -125,8 +139,9 @@ int kcr_monitor_open(struct kcr_monitor **monitor)
 		return -ENOMEM;
 	}
 	nl_socket_disable_seq_check(m->sock);
-	nl_join_groups(m->sock, UEVENT_KERNEL_GROUP);
 	r = nl_connect(m->sock, NETLINK_KOBJECT_UEVENT);
+	if (!r)
+		r = nl_socket_add_memberships(m->sock, UEVENT_KERNEL_GROUP, 0);
 	if (!r)
 		r = nl_socket_set_nonblocking(m->sock);
 	if (r) {
@@ -134,6 +149,7 @@ int kcr_monitor_open(struct kcr_monitor **monitor)
 		free(m);
 		return r == -NLE_PERM ? -EPERM : -EIO;
 	}
+	enlarge_rcvbuf(m->sock);
 	*monitor = m;
 	return 0;
 }
@@ -143,28 +159,58 @@ int kcr_monitor_fd(const struct kcr_monitor *monitor)
 	return nl_socket_get_fd(monitor->sock);
 }
 
+static ssize_t recv_uevent(int fd, char *buf, struct sockaddr_nl *from)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = UEVENT_MAX };
+	struct msghdr msg = {
+		.msg_name = from,
+		.msg_namelen = sizeof(*from),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+	};
+	ssize_t n;
+
+	do {
+		n = recvmsg(fd, &msg, MSG_DONTWAIT);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	/* A message larger than any uevent is nobody's uevent. */
+	return msg.msg_flags & MSG_TRUNC ? 0 : n;
+}
+
 int kcr_monitor_dispatch(struct kcr_monitor *monitor, kcr_event_fn fn,
 			 void *opaque)
 {
+	const struct kcr_event lost = { .type = KCR_EVENT_LOST, .vm_type = -1 };
+	int fd = nl_socket_get_fd(monitor->sock);
 	struct sockaddr_nl from;
 	struct kcr_event ev;
-	unsigned char *buf;
-	int n, events = 0;
+	char *buf;
+	ssize_t n;
+	int events = 0;
 
+	buf = malloc(UEVENT_MAX);
+	if (!buf)
+		return -ENOMEM;
 	for (;;) {
-		n = nl_recv(monitor->sock, &from, &buf, NULL);
-		if (n <= 0)
+		n = recv_uevent(fd, buf, &from);
+		if (n == -ENOBUFS) {
+			/* The socket overflowed: say so, and go on. */
+			fn(&lost, opaque);
+			events++;
+			continue;
+		}
+		if (n < 0)
 			break;
 		/* Only the kernel (port 0) sends uevents we trust. */
-		if (!from.nl_pid && !kcr_uevent_parse((char *)buf, n, &ev)) {
+		if (n && !from.nl_pid && !kcr_uevent_parse(buf, n, &ev)) {
 			fn(&ev, opaque);
 			events++;
 		}
-		free(buf);
 	}
-	if (n < 0 && n != -NLE_AGAIN)
-		return -EIO;
-	return events;
+	free(buf);
+	return n == -EAGAIN ? events : n;
 }
 
 void kcr_monitor_close(struct kcr_monitor *monitor)
