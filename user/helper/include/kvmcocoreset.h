@@ -73,7 +73,8 @@ int kcr_stats_read_debugfs(pid_t pid, int vm_fd, struct kcr_stats *stats);
 
 /*
  * The number of process @pid's VM fd: @target_fd if it is one, else the
- * only one it has.  Errors: -ESRCH no such process, -EPERM not allowed,
+ * only VM it has (fds of the same open file, such as dup()s, are one VM:
+ * the first of them is returned).  Errors: -ESRCH no such process, -EPERM not allowed,
  * -ENOENT the process has no VM, -ENOTUNIQ it has several (name one),
  * -EBADF @target_fd is not a VM fd.
  */

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/kcmp.h>
 
 #include "kvmcocoreset.h"
 
@@ -24,7 +26,16 @@ static int is_vm_fd(pid_t pid, int fd)
 	return !strcmp(link, KVM_VM_LINK);
 }
 
-/* The single VM fd of @pid, or -ENOENT / -ENOTUNIQ. */
+/*
+ * Whether fds @a and @b of @pid are the same open file (dup() and the like).
+ * If kcmp() cannot tell, they count as different VMs.
+ */
+static int same_file(pid_t pid, int a, int b)
+{
+	return syscall(SYS_kcmp, pid, pid, KCMP_FILE, a, b) == 0;
+}
+
+/* The single VM of @pid (the first of its fds), or -ENOENT / -ENOTUNIQ. */
 static int find_vm_fd(pid_t pid)
 {
 	char path[64];
@@ -40,6 +51,8 @@ static int find_vm_fd(pid_t pid)
 		int fd = atoi(d->d_name);
 
 		if (d->d_name[0] == '.' || is_vm_fd(pid, fd) <= 0)
+			continue;
+		if (found >= 0 && same_file(pid, found, fd))
 			continue;
 		if (found >= 0) {
 			found = -ENOTUNIQ;
