@@ -5,6 +5,12 @@
  *
  * Functions return 0 (or a count) on success and a negative errno on
  * failure; kcr_strerror() turns those into messages for users.
+ *
+ * The structs a caller allocates and the library fills (kcr_caps,
+ * kcr_reset_result, kcr_stats) end in reserved words, which the library
+ * sets to 0.  A later version may give them a meaning, keeping the size
+ * and the existing fields: a program built against this header keeps
+ * working with a later library, and must not use the reserved words.
  */
 #ifndef KVMCOCORESET_H
 #define KVMCOCORESET_H
@@ -21,6 +27,7 @@ extern "C" {
 struct kcr_caps {
 	uint32_t vm_types;	/* KVM_CAP_VM_TYPES: bit N set = VM type N */
 	uint32_t reset_types;	/* KVM_CAP_VM_RESET: 0 if KVM lacks the ioctl */
+	uint32_t reserved[6];
 };
 
 /* Probe /dev/kvm.  -ENOENT: no /dev/kvm (KVM not loaded). */
@@ -44,11 +51,16 @@ enum kcr_state {
 struct kcr_reset_result {
 	enum kcr_state state;
 	uint64_t hw_error;	/* firmware error code, 0 if none */
+	uint64_t reserved[4];
 };
 
 /*
  * KVM_RESET_VM on @vm_fd with @flags and @data (0 unless the VM type
- * defines a use).  Retried while interrupted by a signal (EINTR).
+ * defines a use).  Probes KVM_CAP_VM_RESET first: -EOPNOTSUPP, and no
+ * reset tried, where KVM lacks the ioctl or the VM's type cannot be reset.
+ * Retried while interrupted by a signal (EINTR).  @result (may be NULL)
+ * is always filled: state KCR_STATE_DONE only after a reset, NONE when
+ * the VM was not touched, REINIT_PENDING as KVM reported it.
  */
 int kcr_reset(int vm_fd, uint64_t flags, uint64_t data,
 	      struct kcr_reset_result *result);
@@ -60,6 +72,7 @@ const char *kcr_strerror(int err);
 struct kcr_stats {
 	uint64_t resets;
 	uint64_t last_reset_ns;
+	uint64_t reserved[6];
 };
 
 /* Through the VM fd (KVM_GET_STATS_FD): for the process that created it. */

@@ -2,6 +2,7 @@
 /* Probing /dev/kvm and VM fds for KVM_RESET_VM. */
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/kvm.h>
@@ -36,6 +37,7 @@ int kcr_probe_host(struct kcr_caps *caps)
 {
 	int fd, r;
 
+	memset(caps, 0, sizeof(*caps));
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

@@ -10,8 +10,15 @@
 int kcr_reset(int vm_fd, uint64_t flags, uint64_t data,
 	      struct kcr_reset_result *result)
 {
-	struct kvm_reset_vm args;
+	struct kvm_reset_vm args = { 0 };
 	int r;
+
+	if (result)
+		memset(result, 0, sizeof(*result));
+	/* Stock KVM would answer ENOTTY, or EIO to another process. */
+	r = kcr_probe_vm(vm_fd);
+	if (r <= 0)
+		return r ? r : -EOPNOTSUPP;
 
 	do {
 		memset(&args, 0, sizeof(args));
@@ -19,12 +26,14 @@ int kcr_reset(int vm_fd, uint64_t flags, uint64_t data,
 		args.data = data;
 		r = ioctl(vm_fd, KVM_RESET_VM, &args);
 	} while (r < 0 && errno == EINTR);
+	r = r < 0 ? -errno : 0;
 
+	/* KVM writes state NONE first: a refused reset reads NONE. */
 	if (result) {
 		result->state = args.state;
 		result->hw_error = args.hw_error;
 	}
-	return r < 0 ? -errno : 0;
+	return r;
 }
 
 const char *kcr_strerror(int err)
@@ -36,8 +45,8 @@ const char *kcr_strerror(int err)
 		return "invalid argument (unknown flag, non-zero reserved field, "
 		       "or data this VM type does not use); or not a VM fd";
 	case EOPNOTSUPP:
-		return "this VM cannot be reset (its type is not resettable here, "
-		       "or KVM lacks KVM_RESET_VM)";
+		return "this VM cannot be reset: KVM lacks KVM_RESET_VM (KVM_CAP_VM_RESET "
+		       "is 0), or the VM's type is not resettable";
 	case ENOTTY:
 		return "KVM lacks KVM_RESET_VM, or this is not a KVM VM file descriptor";
 	case EBADF:
@@ -62,7 +71,7 @@ const char *kcr_strerror(int err)
 	case ENOENT:
 		return "not found (no KVM VM in that process, or no /dev/kvm)";
 	case ENOTUNIQ:
-		return "the process has several KVM VMs; choose one with --fd";
+		return "the process has several KVM VMs; name the VM's file descriptor";
 	case EPROTO:
 		return "malformed KVM uevent";
 	default:

@@ -29,6 +29,7 @@ static int read_stats(int fd, struct kcr_stats *stats)
 	uint64_t value;
 	int found = 0, r;
 
+	memset(stats, 0, sizeof(*stats));
 	r = read_exact(fd, &hdr, sizeof(hdr), 0);
 	if (r)
 		return r;
@@ -97,6 +98,7 @@ int kcr_stats_read_debugfs(pid_t pid, int vm_fd, struct kcr_stats *stats)
 	char dir[128];
 	int r;
 
+	memset(stats, 0, sizeof(*stats));
 	/* KVM names a VM's debugfs directory after its creator and fd. */
 	snprintf(dir, sizeof(dir), "/sys/kernel/debug/kvm/%d-%d", (int)pid, vm_fd);
 	r = read_debugfs_value(dir, "vm_resets", &stats->resets);

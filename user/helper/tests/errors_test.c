@@ -19,7 +19,7 @@ TEST(uapi_errnos_have_specific_messages)
 		EXPECT_STRNE(strerror(uapi[i]), neg);
 	}
 	EXPECT_NE(NULL, strstr(kcr_strerror(-EBUSY), "stop the vCPUs"));
-	EXPECT_NE(NULL, strstr(kcr_strerror(-ENOTUNIQ), "--fd"));
+	EXPECT_NE(NULL, strstr(kcr_strerror(-ENOTUNIQ), "several KVM VMs"));
 }
 
 TEST(unknown_errno_falls_back_to_strerror)
