@@ -75,8 +75,10 @@ build() {
 		  die "QEMU did not build"; }
 	mkdir -p "$OUT"
 	strip -o "$OUT/qemu-system-x86_64" "$QDIR/build/qemu-system-x86_64"
-	# -L: the only ROM the tests' machines load (kvmvapic, the APIC's).
-	cp /usr/share/qemu/kvmvapic.bin "$OUT/"
+	# -L: the ROMs the tests' machines load: kvmvapic (the APIC's); for
+	# the Linux guest SeaBIOS and the option ROM that boots -kernel.
+	cp /usr/share/qemu/kvmvapic.bin /usr/share/qemu/linuxboot_dma.bin \
+		/usr/share/seabios/bios-256k.bin "$OUT/"
 }
 
 # The test's firmware reboots 3 times, the benchmark's 20 (and once: not at
@@ -93,11 +95,24 @@ firmware() {
 	done
 }
 
-# The test and the benchmark, static like everything in the test host.
+# The Linux guest: the test host's own kernel and a one-program initramfs.
+linux_guest() {
+	local root
+	root=$(mktemp -d)
+	mkdir "$root/dev" "$root/proc"
+	gcc -static -O2 -Wall -Wextra -Werror -o "$root/init" "$PATCHES/firmware/linux-init.c"
+	strip "$root/init"
+	(cd "$root" && printf '%s\n' . dev proc init |
+		cpio -o -H newc -R 0:0 --quiet) | gzip -9n >"$OUT/linux-init.cpio.gz"
+	rm -rf "$root"
+	cp "$CACHE_DIR/unpacked/linux-binary-$KREL/usr/lib/modules/$KREL/vmlinuz" "$OUT/vmlinuz"
+}
+
+# The tests and the benchmark, static like everything in the test host.
 # shellcheck disable=SC2046
 programs() {
 	local prog reboots
-	for prog in qemu_reset_test:$REBOOTS qemu_reset_bench:$BENCH_REBOOTS; do
+	for prog in qemu_reset_test:$REBOOTS qemu_linux_test:0 qemu_reset_bench:$BENCH_REBOOTS; do
 		reboots=${prog#*:} prog=${prog%:*}
 		gcc -static -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -DREBOOTS="$reboots" \
 			-I "$KCR_ROOT/user/helper/include" -I "$KSELFTEST" -isystem "$HDR" \
@@ -116,4 +131,5 @@ step qemu-library library
 step qemu-configure configure
 step qemu-build build
 step qemu-firmware firmware
+step qemu-linux-guest linux_guest
 step qemu-programs programs

@@ -19,16 +19,13 @@
  * Environment: KCR_QEMU (the binary), KCR_QEMU_DATADIR (QEMU's -L, where
  * the firmware images are too), with defaults for the test host.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <linux/kcmp.h>
 
 #include "kvmcocoreset.h"
 #include "kselftest_harness.h"
@@ -45,53 +42,6 @@ static const char *env_or(const char *name, const char *def)
 	const char *v = getenv(name);
 
 	return v && *v ? v : def;
-}
-
-/* The fd of process @pid whose link reads @target, or -1 (the vCPU's:
- * libkvmcocoreset finds only VM fds). */
-static int find_fd(pid_t pid, const char *target)
-{
-	char path[300], link[64];
-	struct dirent *de;
-	int fd = -1;
-	ssize_t n;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while (fd < 0 && (de = readdir(d))) {
-		snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, de->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n < 0)
-			continue;
-		link[n] = '\0';
-		if (!strcmp(link, target))
-			fd = atoi(de->d_name);
-	}
-	closedir(d);
-	return fd;
-}
-
-/* A copy of process @pid's fd @fd in this process (pidfd_getfd). */
-static int grab_fd(pid_t pid, int fd)
-{
-	int pidfd, copy;
-
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return -1;
-	copy = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	close(pidfd);
-	return copy;
-}
-
-/* Whether process @pid's fd @fd is the file that our @copy refers to. */
-static bool same_file(pid_t pid, int fd, int copy)
-{
-	return fd >= 0 &&
-	       !syscall(SYS_kcmp, getpid(), pid, KCMP_FILE, copy, fd);
 }
 
 struct uevents {
@@ -208,11 +158,11 @@ TEST_F_TIMEOUT(qemu, reboots, 2 * TIMEOUT_S + 60)
 
 	/* The files the guest starts with (QEMU was started with -S). */
 	vm_fd = kcr_find_vm_fd(self->q.pid, -1);
-	vcpu_fd = find_fd(self->q.pid, "anon_inode:kvm-vcpu:0");
+	vcpu_fd = qemu_find_fd(self->q.pid, "anon_inode:kvm-vcpu:0");
 	ASSERT_LE(0, vm_fd) TH_LOG("VM fd: %s", kcr_strerror(vm_fd));
 	ASSERT_LE(0, vcpu_fd);
-	vm_copy = grab_fd(self->q.pid, vm_fd);
-	vcpu_copy = grab_fd(self->q.pid, vcpu_fd);
+	vm_copy = qemu_grab_fd(self->q.pid, vm_fd);
+	vcpu_copy = qemu_grab_fd(self->q.pid, vcpu_fd);
 	ASSERT_LE(0, vm_copy) TH_LOG("pidfd_getfd: %s", strerror(errno));
 	ASSERT_LE(0, vcpu_copy);
 
@@ -247,8 +197,8 @@ TEST_F_TIMEOUT(qemu, reboots, 2 * TIMEOUT_S + 60)
 	EXPECT_EQ(variant->in_place ? 0 : REBOOTS, self->q.resets_no_in_place);
 
 	/* The same VM and vCPU files as before the first boot. */
-	EXPECT_TRUE(same_file(self->q.pid, vm_fd, vm_copy));
-	EXPECT_TRUE(same_file(self->q.pid, vcpu_fd, vcpu_copy));
+	EXPECT_TRUE(qemu_same_file(self->q.pid, vm_fd, vm_copy));
+	EXPECT_TRUE(qemu_same_file(self->q.pid, vcpu_fd, vcpu_copy));
 
 	/* KVM's account: uevents and the statistic. */
 	r = kcr_stats_read_debugfs(self->q.pid, vm_fd, &stats);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Run QEMU with the reboot firmware: console pipe, QMP. */
+/* Run QEMU with a test guest: console pipe, QMP, its files. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -7,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/kcmp.h>
 
 #include "runner.h"
 
@@ -38,8 +41,10 @@ static void exec_qemu(const char *binary, const char *fw, const char *dir,
 	argv[n++] = "none";
 	argv[n++] = "-accel";
 	argv[n++] = "kvm";
-	argv[n++] = "-bios";
-	argv[n++] = fw;
+	if (fw) {
+		argv[n++] = "-bios";
+		argv[n++] = fw;
+	}
 	argv[n++] = "-chardev";
 	argv[n++] = "stdio,id=console,signal=off";
 	argv[n++] = "-serial";
@@ -225,4 +230,47 @@ void qemu_cleanup(struct qemu *q)
 	rmdir(q->dir);
 	free(q->log);
 	q->log = NULL;
+}
+
+int qemu_find_fd(pid_t pid, const char *target)
+{
+	char path[300], link[64];
+	struct dirent *de;
+	int fd = -1;
+	ssize_t n;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while (fd < 0 && (de = readdir(d))) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = '\0';
+		if (!strcmp(link, target))
+			fd = atoi(de->d_name);
+	}
+	closedir(d);
+	return fd;
+}
+
+int qemu_grab_fd(pid_t pid, int fd)
+{
+	int pidfd, copy;
+
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -1;
+	copy = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	close(pidfd);
+	return copy;
+}
+
+bool qemu_same_file(pid_t pid, int fd, int copy)
+{
+	return fd >= 0 &&
+	       !syscall(SYS_kcmp, getpid(), pid, KCMP_FILE, copy, fd);
 }

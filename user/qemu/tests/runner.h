@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Run QEMU with the reboot firmware under a test or a benchmark: start it
- * paused with a QMP socket, read the guest's console from a pipe, talk QMP.
+ * Run QEMU with a test guest under a test or a benchmark: start it paused
+ * with a QMP socket, read the guest's console from a pipe, talk QMP, find
+ * the files QEMU holds.
  */
 #ifndef QEMU_RUNNER_H
 #define QEMU_RUNNER_H
@@ -27,8 +28,9 @@ struct qemu {
 double now(void);
 
 /*
- * Start @binary paused (-S) with the firmware @fw and the arguments @args
- * (NULL-terminated), and connect to its QMP socket.  0 or a negative errno.
+ * Start @binary paused (-S) with the firmware @fw (-bios; NULL: QEMU's
+ * default) and the arguments @args (NULL-terminated), and connect to its
+ * QMP socket.  0 or a negative errno.
  */
 int qemu_start(struct qemu *q, const char *binary, const char *fw,
 	       const char *const *args);
@@ -50,5 +52,17 @@ int qemu_quit(struct qemu *q);
 
 /* Kill and reap if still running, free everything. */
 void qemu_cleanup(struct qemu *q);
+
+/*
+ * The fd of process @pid whose /proc link reads @target, or -1 (for the
+ * vCPUs: libkvmcocoreset finds only VM fds).
+ */
+int qemu_find_fd(pid_t pid, const char *target);
+
+/* A copy of process @pid's fd @fd in this process (pidfd_getfd), or -1. */
+int qemu_grab_fd(pid_t pid, int fd);
+
+/* Whether process @pid's fd @fd is the file that our @copy refers to. */
+bool qemu_same_file(pid_t pid, int fd, int copy);
 
 #endif
