@@ -78,9 +78,22 @@ struct kcr_stats {
 /* Through the VM fd (KVM_GET_STATS_FD): for the process that created it. */
 int kcr_stats_read(int vm_fd, struct kcr_stats *stats);
 
+/* Where KVM's debugfs directory is (its VMs are under KCR_DEBUGFS/kvm). */
+#define KCR_DEBUGFS	"/sys/kernel/debug"
+
 /*
- * Through debugfs, for any process with access to it: the VM that process
- * @pid holds as fd @vm_fd (the STATS_PATH of its uevents).
+ * Through debugfs, for any process with access to it (root): the VM whose
+ * uevents carry @stats_path (STATS_PATH, e.g. "/kvm/4242-11", relative to
+ * KCR_DEBUGFS).  -ENOENT: no such VM directory (or debugfs not mounted);
+ * -EOPNOTSUPP: the VM has no reset counters (KVM lacks the series).
+ */
+int kcr_stats_read_path(const char *stats_path, struct kcr_stats *stats);
+
+/*
+ * As kcr_stats_read_path() for the VM that process @pid created as fd
+ * @vm_fd: KVM names the directory after both, so this finds it only while
+ * the VM keeps that fd number and @pid is the pid in KVM's namespace.
+ * Prefer kcr_stats_read_path() with the uevent's STATS_PATH.
  */
 int kcr_stats_read_debugfs(pid_t pid, int vm_fd, struct kcr_stats *stats);
 

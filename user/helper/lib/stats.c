@@ -80,7 +80,7 @@ int kcr_stats_read(int vm_fd, struct kcr_stats *stats)
 
 static int read_debugfs_value(const char *dir, const char *name, uint64_t *v)
 {
-	char path[256];
+	char path[600];
 	FILE *f;
 	int r;
 
@@ -93,16 +93,33 @@ static int read_debugfs_value(const char *dir, const char *name, uint64_t *v)
 	return r;
 }
 
-int kcr_stats_read_debugfs(pid_t pid, int vm_fd, struct kcr_stats *stats)
+static int read_dir(const char *dir, struct kcr_stats *stats)
 {
-	char dir[128];
 	int r;
 
 	memset(stats, 0, sizeof(*stats));
-	/* KVM names a VM's debugfs directory after its creator and fd. */
-	snprintf(dir, sizeof(dir), "/sys/kernel/debug/kvm/%d-%d", (int)pid, vm_fd);
+	if (access(dir, F_OK))
+		return -errno;
 	r = read_debugfs_value(dir, "vm_resets", &stats->resets);
 	if (!r)
 		r = read_debugfs_value(dir, "vm_reset_last_ns", &stats->last_reset_ns);
-	return r;
+	return r == -ENOENT ? -EOPNOTSUPP : r;
+}
+
+int kcr_stats_read_path(const char *stats_path, struct kcr_stats *stats)
+{
+	char dir[512];
+
+	if (stats_path[0] != '/' ||
+	    snprintf(dir, sizeof(dir), KCR_DEBUGFS "%s", stats_path) >= (int)sizeof(dir))
+		return -EINVAL;
+	return read_dir(dir, stats);
+}
+
+int kcr_stats_read_debugfs(pid_t pid, int vm_fd, struct kcr_stats *stats)
+{
+	char dir[128];
+
+	snprintf(dir, sizeof(dir), KCR_DEBUGFS "/kvm/%d-%d", (int)pid, vm_fd);
+	return read_dir(dir, stats);
 }

@@ -119,4 +119,22 @@ TEST(truncated_file)
 	EXPECT_EQ(-EPROTO, kcr_stats_read(FAKE_VM_FD, &st));
 }
 
+TEST(stats_path)
+{
+	struct kcr_stats st;
+
+	EXPECT_EQ(-EINVAL, kcr_stats_read_path("kvm/1-2", &st));
+	EXPECT_EQ(-ENOENT, kcr_stats_read_path("/kvm/no-such-vm", &st));
+}
+
+/* A directory without our counters (debugfs's root) is said so plainly. */
+TEST(stats_path_without_counters)
+{
+	struct kcr_stats st;
+
+	if (access(KCR_DEBUGFS "/", R_OK | X_OK))
+		SKIP(return, "cannot read %s", KCR_DEBUGFS);
+	EXPECT_EQ(-EOPNOTSUPP, kcr_stats_read_path("/", &st));
+}
+
 TEST_HARNESS_MAIN
