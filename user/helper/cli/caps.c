@@ -1,59 +1,51 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* kvm-coco-reset caps */
+#include <errno.h>
+
 #include "cli.h"
 #include "kvmcocoreset.h"
 
 static const char usage[] =
-	"usage: kvm-coco-reset caps [--json]\n"
+	"usage: " PROG " caps [--json]\n"
 	"Print whether KVM is loaded and which VM types KVM_RESET_VM can reset.\n";
 
-static void print_types(FILE *f, uint32_t mask, int json)
+static void print_types(const char *key, const char *text, uint32_t mask)
 {
-	const char *sep = "";
-
-	for (unsigned int t = 0; t < 32; t++) {
-		if (!(mask & (1u << t)))
-			continue;
-		fputs(sep, f);
-		if (json)
-			json_string(f, kcr_vm_type_name(t));
-		else
-			fputs(kcr_vm_type_name(t), f);
-		sep = json ? "," : " ";
-	}
-	if (!mask && !json)
-		fputs("none", f);
+	open_array(key, text);
+	for (unsigned int t = 0; t < 32; t++)
+		if (mask & (1u << t))
+			print_str(NULL, " %s", kcr_vm_type_name(t));
+	if (!mask)
+		print_text(" none");
+	close_array("\n");
 }
 
 int cmd_caps(int argc, char **argv)
 {
-	struct kcr_caps caps = { 0 };
+	struct kcr_caps caps;
 	struct options opts;
 	int r;
 
-	r = parse_options(argc, argv, "json", &opts, stderr);
+	r = parse_options(argc, argv, "json", "", &opts, stderr);
 	if (r)
-		return usage_exit(r, usage);
+		return usage_exit(r, "caps", usage);
 
 	r = kcr_probe_host(&caps);
-	if (opts.json) {
-		printf("{\"kvm\":%s,\"reset_vm\":%s,\"vm_types\":[",
-		       r ? "false" : "true", caps.reset_types ? "true" : "false");
-		print_types(stdout, caps.vm_types, 1);
-		printf("],\"vm_types_mask\":%u,\"resettable\":[", caps.vm_types);
-		print_types(stdout, caps.reset_types, 1);
-		printf("],\"resettable_mask\":%u}\n", caps.reset_types);
-	} else if (!r) {
-		printf("KVM: loaded\nVM types: ");
-		print_types(stdout, caps.vm_types, 0);
-		printf("\nKVM_RESET_VM: %s\nresettable VM types: ",
-		       caps.reset_types ? "available" : "not available");
-		print_types(stdout, caps.reset_types, 0);
-		printf("\n");
-	}
-	if (r) {
-		fprintf(stderr, "kvm-coco-reset: /dev/kvm: %s\n", kcr_strerror(r));
+	if (r == -ENOENT) {
+		fail(r, "KVM is not loaded", "/dev/kvm");
 		return EXIT_UNSUPPORTED;
 	}
+	if (r)
+		return fail(r, r == -EACCES ? "open to the kvm group and root" : NULL,
+			    "/dev/kvm");
+
+	print_start();
+	print_bool("kvm", "KVM loaded: %s\n", 1);
+	print_types("vm_types", "VM types:", caps.vm_types);
+	print_u64("vm_types_mask", NULL, caps.vm_types);
+	print_bool("reset_vm", "KVM_RESET_VM: %s\n", !!caps.reset_types);
+	print_types("resettable", "resettable VM types:", caps.reset_types);
+	print_u64("resettable_mask", NULL, caps.reset_types);
+	print_end();
 	return caps.reset_types ? EXIT_OK : EXIT_UNSUPPORTED;
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* kvm-coco-reset: probe, monitor and count KVM_RESET_VM. */
+/* kvm-coco-reset: probe, monitor, count and request KVM_RESET_VM. */
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -11,32 +13,46 @@ static const struct {
 } commands[] = {
 	{ "caps", cmd_caps, "what this host supports" },
 	{ "monitor", cmd_monitor, "print KVM VM create/destroy/reset events" },
+	{ "reset", cmd_reset, "ask QEMU to reset its VM, and say whether in place" },
 	{ "stats", cmd_stats, "print a VM's reset counters" },
 };
 
-static void usage(FILE *f)
+static void usage(void)
 {
-	fprintf(f, "usage: kvm-coco-reset <command> [options]\n\ncommands:\n");
+	printf("usage: " PROG " <command> [options]\n"
+	       "       " PROG " -h|--help | -V|--version\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'kvm-coco-reset <command> --help' describes each; see kvm-coco-reset(1).\n");
+		printf("  %-8s %s\n", commands[i].name, commands[i].summary);
+	printf("\n'" PROG " <command> --help' describes each; see kvm-coco-reset(1).\n");
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
+		fprintf(stderr, PROG ": no command\n");
+		return usage_exit(-1, NULL, NULL);
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		usage(stdout);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage();
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf(PROG " " KCR_VERSION "\n");
 		return EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
 
-	fprintf(stderr, "kvm-coco-reset: unknown command '%s'\n", argv[1]);
-	usage(stderr);
-	return EXIT_USAGE;
+	fprintf(stderr, PROG ": unknown command '%s'\n", argv[1]);
+	return usage_exit(-1, NULL, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	int r = run(argc, argv);
+
+	if (close_stdout() && r == EXIT_OK)
+		r = EXIT_FAILED;
+	return r;
 }

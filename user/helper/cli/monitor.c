@@ -8,7 +8,7 @@
 #include "kvmcocoreset.h"
 
 static const char usage[] =
-	"usage: kvm-coco-reset monitor [--json]\n"
+	"usage: " PROG " monitor [--json]\n"
 	"Print one line per KVM VM event (create, destroy, reset) until\n"
 	"interrupted; a \"lost\" line where events were dropped.\n";
 
@@ -22,31 +22,25 @@ static void on_signal(int sig)
 
 static void print_event(const struct kcr_event *ev, void *opaque)
 {
-	int json = *(int *)opaque;
-
+	(void)opaque;
+	print_start();
+	print_str("event", "%-7s", kcr_event_name(ev->type));
 	if (ev->type == KCR_EVENT_LOST) {
-		puts(json ? "{\"event\":\"lost\"}" :
-			    "lost    some events were dropped (the uevent socket overflowed)");
-	} else if (json) {
-		printf("{\"event\":\"%s\",\"pid\":%d,\"created\":%llu,\"count\":%llu",
-		       kcr_event_name(ev->type), (int)ev->pid,
-		       (unsigned long long)ev->created, (unsigned long long)ev->count);
-		if (ev->type == KCR_EVENT_RESET)
-			printf(",\"vm_type\":\"%s\",\"duration_ns\":%llu",
-			       kcr_vm_type_name(ev->vm_type),
-			       (unsigned long long)ev->duration_ns);
-		printf(",\"stats_path\":");
-		json_string(stdout, ev->stats_path);
-		printf("}\n");
+		print_str("message", " %s",
+			  "some events were dropped (the uevent socket overflowed)");
 	} else {
-		printf("%-7s pid=%d", kcr_event_name(ev->type), (int)ev->pid);
-		if (ev->type == KCR_EVENT_RESET)
-			printf(" vm_type=%s duration_ns=%llu",
-			       kcr_vm_type_name(ev->vm_type),
-			       (unsigned long long)ev->duration_ns);
-		printf(" vms=%llu stats=%s\n", (unsigned long long)ev->count,
-		       ev->stats_path[0] ? ev->stats_path : "-");
+		print_int("pid", " pid=%lld", ev->pid);
+		if (ev->type == KCR_EVENT_RESET) {
+			print_str("vm_type", " vm_type=%s", kcr_vm_type_name(ev->vm_type));
+			print_u64("duration_ns", " duration_ns=%llu", ev->duration_ns);
+		}
+		print_u64("created", NULL, ev->created);
+		print_u64("count", " vms=%llu", ev->count);
+		print_str("stats_path", NULL, ev->stats_path);
+		print_text(" stats=");
+		print_text(ev->stats_path[0] ? ev->stats_path : "-");
 	}
+	print_end();
 	fflush(stdout);
 }
 
@@ -58,15 +52,13 @@ int cmd_monitor(int argc, char **argv)
 	struct pollfd pfd;
 	int r;
 
-	r = parse_options(argc, argv, "json", &opts, stderr);
+	r = parse_options(argc, argv, "json", "", &opts, stderr);
 	if (r)
-		return usage_exit(r, usage);
+		return usage_exit(r, "monitor", usage);
 
 	r = kcr_monitor_open(&mon);
-	if (r) {
-		fprintf(stderr, "kvm-coco-reset: uevent socket: %s\n", kcr_strerror(r));
-		return exit_code(r);
-	}
+	if (r)
+		return fail(r, NULL, "uevent socket");
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	pfd.fd = kcr_monitor_fd(mon);
@@ -78,15 +70,11 @@ int cmd_monitor(int argc, char **argv)
 			r = -errno;
 			break;
 		}
-		r = kcr_monitor_dispatch(mon, print_event, &opts.json);
+		r = kcr_monitor_dispatch(mon, print_event, NULL);
 		if (r < 0)
 			break;
 		r = 0;
 	}
 	kcr_monitor_close(mon);
-	if (r) {
-		fprintf(stderr, "kvm-coco-reset: monitor: %s\n", kcr_strerror(r));
-		return exit_code(r);
-	}
-	return EXIT_OK;
+	return r ? fail(r, NULL, "uevent socket") : EXIT_OK;
 }

@@ -1,50 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Command-line parsing and error reporting shared by the subcommands. */
+/* Command-line parsing and exit codes shared by the subcommands. */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
-#include "kvmcocoreset.h"
 
 static const struct option all_options[] = {
-	{ "pid", required_argument, NULL, 'p' },
-	{ "fd", required_argument, NULL, 'f' },
+	{ "path", required_argument, NULL, 'p' },
+	{ "qmp", required_argument, NULL, 'q' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-static int parse_int(const char *s, long min, long max, long *v)
+/* Whether the space-separated list @list names @name. */
+static int listed(const char *list, const char *name)
 {
-	char *end;
+	size_t len = strlen(name);
 
-	errno = 0;
-	*v = strtol(s, &end, 10);
-	return !*s || *end || errno || *v < min || *v > max ? -1 : 0;
+	for (const char *p = list; (p = strstr(p, name)); p += len)
+		if ((p == list || p[-1] == ' ') && (p[len] == ' ' || !p[len]))
+			return 1;
+	return 0;
+}
+
+static const char *option_name(int c)
+{
+	for (int i = 0; all_options[i].name; i++)
+		if (all_options[i].val == c)
+			return all_options[i].name;
+	return NULL;
 }
 
 int parse_options(int argc, char **argv, const char *allowed,
-		  struct options *opts, FILE *err)
+		  const char *required, struct options *opts, FILE *err)
 {
-	long v;
+	const char *name;
 	int c;
 
 	memset(opts, 0, sizeof(*opts));
-	opts->fd = -1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", all_options, NULL)) != -1) {
-		const char *name = NULL;
-
-		for (int i = 0; all_options[i].name; i++)
-			if (all_options[i].val == c)
-				name = all_options[i].name;
-		if (!name || (c != 'h' && !strstr(allowed, name))) {
-			fprintf(err, "%s: unknown option '%s'\n", argv[0],
+	while ((c = getopt_long(argc, argv, ":h", all_options, NULL)) != -1) {
+		name = option_name(c);
+		if (c == ':') {
+			fprintf(err, PROG ": option '%s' requires an argument\n",
+				argv[optind - 1]);
+			return -1;
+		}
+		if (c == '?' || (c != 'h' && !listed(allowed, name))) {
+			fprintf(err, PROG ": unrecognized option '%s'\n",
 				argv[optind - 1]);
 			return -1;
 		}
@@ -52,20 +59,10 @@ int parse_options(int argc, char **argv, const char *allowed,
 		case 'h':
 			return 1;
 		case 'p':
-			if (parse_int(optarg, 1, INT_MAX, &v)) {
-				fprintf(err, "%s: --pid needs a process id, not '%s'\n",
-					argv[0], optarg);
-				return -1;
-			}
-			opts->pid = v;
+			opts->path = optarg;
 			break;
-		case 'f':
-			if (parse_int(optarg, 0, INT_MAX, &v)) {
-				fprintf(err, "%s: --fd needs a file descriptor number, not '%s'\n",
-					argv[0], optarg);
-				return -1;
-			}
-			opts->fd = v;
+		case 'q':
+			opts->qmp = optarg;
 			break;
 		case 'j':
 			opts->json = 1;
@@ -73,20 +70,27 @@ int parse_options(int argc, char **argv, const char *allowed,
 		}
 	}
 	if (optind < argc) {
-		fprintf(err, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);
+		fprintf(err, PROG ": unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
-	if (strstr(allowed, "pid") && !opts->pid) {
-		fprintf(err, "%s: --pid is required\n", argv[0]);
+	if ((listed(required, "path") && !opts->path) ||
+	    (listed(required, "qmp") && !opts->qmp)) {
+		fprintf(err, PROG ": --%s is required\n", required);
 		return -1;
 	}
+	print_init(opts->json);
 	return 0;
 }
 
-int usage_exit(int r, const char *usage)
+int usage_exit(int r, const char *cmd, const char *usage)
 {
-	fputs(usage, r > 0 ? stdout : stderr);
-	return r > 0 ? EXIT_OK : EXIT_USAGE;
+	if (r > 0) {
+		fputs(usage, stdout);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "Try '" PROG "%s%s --help' for more information.\n",
+		cmd ? " " : "", cmd ? cmd : "");
+	return EXIT_USAGE;
 }
 
 int exit_code(int err)
@@ -101,6 +105,7 @@ int exit_code(int err)
 	case ENOENT:
 	case ENOTUNIQ:
 	case EBADF:
+	case ECONNREFUSED:
 		return EXIT_NOT_FOUND;
 	case EPERM:
 	case EACCES:
@@ -108,18 +113,4 @@ int exit_code(int err)
 	default:
 		return EXIT_FAILED;
 	}
-}
-
-void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
 }

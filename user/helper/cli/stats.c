@@ -6,41 +6,33 @@
 #include "kvmcocoreset.h"
 
 static const char usage[] =
-	"usage: kvm-coco-reset stats --pid PID [--fd N] [--json]\n"
-	"Print the reset counters of the KVM VM of process PID, from debugfs\n"
-	"(KVM answers KVM_GET_STATS_FD only to the VM's creator).\n";
+	"usage: " PROG " stats --path STATS_PATH [--json]\n"
+	"Print the reset counters of a KVM VM from debugfs; STATS_PATH is the\n"
+	"one its uevents carry (e.g. /kvm/4242-11, as \"monitor\" prints it).\n"
+	"(KVM answers KVM_GET_STATS_FD only to the VM's creator.)\n";
 
 int cmd_stats(int argc, char **argv)
 {
 	struct kcr_stats st;
 	struct options opts;
-	int vm_fd, r;
+	int r;
 
-	r = parse_options(argc, argv, "pid fd json", &opts, stderr);
+	r = parse_options(argc, argv, "path json", "path", &opts, stderr);
 	if (r)
-		return usage_exit(r, usage);
+		return usage_exit(r, "stats", usage);
 
-	vm_fd = kcr_find_vm_fd(opts.pid, opts.fd);
-	if (vm_fd < 0) {
-		fprintf(stderr, "kvm-coco-reset: VM fd of pid %d: %s\n",
-			(int)opts.pid, kcr_strerror(vm_fd));
-		return exit_code(vm_fd);
-	}
-	r = kcr_stats_read_debugfs(opts.pid, vm_fd, &st);
-	if (r) {
-		fprintf(stderr, "kvm-coco-reset: /sys/kernel/debug/kvm/%d-%d: %s\n",
-			(int)opts.pid, vm_fd,
-			r == -ENOENT ? "no such directory (is debugfs mounted?)" :
-				       kcr_strerror(r));
-		return exit_code(r);
-	}
-	if (opts.json)
-		printf("{\"pid\":%d,\"vm_resets\":%llu,\"vm_reset_last_ns\":%llu}\n",
-		       (int)opts.pid, (unsigned long long)st.resets,
-		       (unsigned long long)st.last_reset_ns);
-	else
-		printf("pid %d: %llu resets, last took %llu ns\n", (int)opts.pid,
-		       (unsigned long long)st.resets,
-		       (unsigned long long)st.last_reset_ns);
+	r = kcr_stats_read_path(opts.path, &st);
+	if (r == -EOPNOTSUPP)
+		return fail_msg(r, KCR_DEBUGFS "%s: no reset counters there "
+				"(KVM lacks the kvm-coco-reset patches)", opts.path);
+	if (r)
+		return fail(r, r == -ENOENT ? "is debugfs mounted, and the VM alive?" : NULL,
+			    KCR_DEBUGFS "%s", opts.path);
+
+	print_start();
+	print_str("stats_path", "%s:", opts.path);
+	print_u64("vm_resets", " %llu resets,", st.resets);
+	print_u64("vm_reset_last_ns", " the last took %llu ns", st.last_reset_ns);
+	print_end();
 	return EXIT_OK;
 }

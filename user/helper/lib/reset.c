@@ -65,11 +65,11 @@ const char *kcr_strerror(int err)
 		return "out of memory; retry the reset";
 	case EPERM:
 	case EACCES:
-		return "permission denied (another user's process; run as root)";
+		return "permission denied";
 	case ESRCH:
 		return "no such process";
 	case ENOENT:
-		return "not found (no KVM VM in that process, or no /dev/kvm)";
+		return "not found (no such file, socket or KVM VM)";
 	case ENOTUNIQ:
 		return "the process has several KVM VMs; name the VM's file descriptor";
 	case EPROTO:
