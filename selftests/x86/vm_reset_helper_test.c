@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The kvm-coco-reset command against real VMs: when this process (the VMM)
- * resets its VM, `monitor` prints the matching event and `stats` counts it;
- * `caps` agrees with KVM_CHECK_EXTENSION, and each refusal has its exit
- * code and message.
+ * resets its VM, `monitor` prints the matching event and `stats`, given the
+ * event's STATS_PATH, counts it; `caps` agrees with KVM_CHECK_EXTENSION,
+ * and each refusal has its exit code and message.
  * The command is ./helper/kvm-coco-reset, or $KCR_CLI.
  */
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +60,29 @@ static long json_number(const char *json, const char *key)
 	return strtol(p + strlen(pat), NULL, 10);
 }
 
+/* The string member @key of @json, copied into @buf. */
+static void json_string(const char *json, const char *key, char *buf, size_t size)
+{
+	char pat[64];
+	const char *p;
+	size_t n;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	p = strstr(json, pat);
+	TEST_ASSERT(p, "no \"%s\" in %s", key, json);
+	p += strlen(pat);
+	n = strcspn(p, "\"");
+	TEST_ASSERT(n < size, "\"%s\" too long in %s", key, json);
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+}
+
+/* KVM names a VM's debugfs directory after its creator's pid and fd. */
+static void stats_path(struct kvm_vm *vm, char *buf, size_t size)
+{
+	snprintf(buf, size, "/kvm/%d-%d", getpid(), vm->fd);
+}
+
 /* Start `kvm-coco-reset monitor --json`; its stdout comes through *out. */
 static pid_t spawn_monitor(FILE **out)
 {
@@ -100,10 +122,10 @@ TEST(caps_matches_check_extension)
 /* The VMM (this process) resets its VM; the command sees it happen. */
 TEST(monitor_and_stats_follow_a_reset)
 {
-	char out[1024], err[512], line[512];
+	char out[1024], err[512], line[512], path[256] = "";
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	int status, found = 0;
+	int status;
 	pid_t mon_pid;
 	FILE *mon;
 
@@ -114,71 +136,70 @@ TEST(monitor_and_stats_follow_a_reset)
 	usleep(300 * 1000);	/* let the monitor bind its socket */
 
 	vm_reset(vm, 0);
+	while (!path[0] && fgets(line, sizeof(line), mon)) {
+		if (strstr(line, "\"event\":\"reset\"") &&
+		    json_number(line, "pid") == getpid()) {
+			TEST_ASSERT(strstr(line, "\"vm_type\":\"default\""), "%s", line);
+			json_string(line, "stats_path", path, sizeof(path));
+		}
+	}
+	TEST_ASSERT(path[0], "monitor printed no reset event for pid %d", getpid());
 
 	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
-			       "stats --pid %d --json", getpid()), 0);
+			       "stats --path %s --json", path), 0);
 	TEST_ASSERT_EQ(json_number(out, "vm_resets"), 1);
 	TEST_ASSERT_EQ(json_number(out, "vm_reset_last_ns"),
 		       vm_get_stat(vm, vm_reset_last_ns));
 
 	kvm_vm_free(vm);	/* the destroy event ends our wait below */
-	while (fgets(line, sizeof(line), mon)) {
-		if (strstr(line, "\"event\":\"reset\"") &&
-		    json_number(line, "pid") == getpid()) {
-			TEST_ASSERT(strstr(line, "\"vm_type\":\"default\""), "%s", line);
-			found = 1;
-		}
+	while (fgets(line, sizeof(line), mon))
 		if (strstr(line, "\"event\":\"destroy\"") &&
 		    json_number(line, "pid") == getpid())
 			break;
-	}
 	kill(mon_pid, SIGINT);
 	TEST_ASSERT_EQ(waitpid(mon_pid, &status, 0), mon_pid);
 	fclose(mon);
 	TEST_ASSERT(WIFEXITED(status) && !WEXITSTATUS(status),
 		    "monitor: status %#x after SIGINT", status);
-	TEST_ASSERT(found, "monitor printed no reset event for pid %d", getpid());
 }
 
 TEST(refusals_have_exit_codes)
 {
-	char out[1024], err[512];
+	char out[1024], err[512], path[256];
 	struct kvm_vm *vm, *vm2;
 	struct kvm_vcpu *vcpu;
-	int null_fd;
 
-	/* init has no VM. */
-	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err), "stats --pid 1"), 4);
-	TEST_ASSERT(strstr(err, "no KVM VM"), "stderr: %s", err);
-	/* No such process. */
+	/* No such VM, no QEMU there: exit 6 (never 4, the SKIP code). */
 	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
-			       "stats --pid 999999"), 4);
-	/* Usage errors; there is no reset command (only the VMM resets). */
+			       "stats --path /kvm/0-0"), 6);
+	TEST_ASSERT(strstr(err, "kvm-coco-reset: /sys/kernel/debug/kvm/0-0: not found"),
+		    "stderr: %s", err);
+	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
+			       "reset --qmp /nonexistent --json"), 6);
+	TEST_ASSERT(strstr(out, "\"errno\":2"), "stdout: %s", out);
+	/* A directory without the reset counters, as on a stock KVM. */
+	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
+			       "stats --path /"), 3);
+	TEST_ASSERT(strstr(err, "no reset counters"), "stderr: %s", err);
+	/* Usage errors; reset asks QEMU, it takes no --pid. */
 	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err), "stats"), 2);
 	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err), "bogus"), 2);
 	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
 			       "reset --pid %d", getpid()), 2);
+	TEST_ASSERT(strstr(err, "Try 'kvm-coco-reset reset --help'"), "stderr: %s", err);
 
-	/* Two VMs: ambiguous without --fd, fine with it. */
+	/* Two VMs, each its own counters. */
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vm2 = vm_create_barebones();
-	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
-			       "stats --pid %d", getpid()), 4);
-	TEST_ASSERT(strstr(err, "several"), "stderr: %s", err);
 	vm_reset(vm2, 0);
+	stats_path(vm2, path, sizeof(path));
 	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
-			       "stats --pid %d --fd %d --json", getpid(), vm2->fd), 0);
+			       "stats --path %s --json", path), 0);
 	TEST_ASSERT_EQ(json_number(out, "vm_resets"), 1);
+	stats_path(vm, path, sizeof(path));
 	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
-			       "stats --pid %d --fd %d --json", getpid(), vm->fd), 0);
+			       "stats --path %s --json", path), 0);
 	TEST_ASSERT_EQ(json_number(out, "vm_resets"), 0);
-
-	/* --fd that is not a VM. */
-	null_fd = open("/dev/null", O_RDONLY);
-	TEST_ASSERT_EQ(run_cli(out, sizeof(out), err, sizeof(err),
-			       "stats --pid %d --fd %d", getpid(), null_fd), 4);
-	TEST_ASSERT(strstr(err, "not a KVM VM"), "stderr: %s", err);
-	close(null_fd);
 	kvm_vm_free(vm2);
 	kvm_vm_free(vm);
 }
@@ -187,17 +208,17 @@ TEST(refusals_have_exit_codes)
 TEST(permission_denied)
 {
 	struct kvm_vm *vm = vm_create_barebones();
-	char pid[16];
+	char path[256];
 	int status;
 	pid_t child;
 
-	snprintf(pid, sizeof(pid), "%d", getpid());
+	stats_path(vm, path, sizeof(path));
 	child = fork();
 	TEST_ASSERT(child >= 0, "fork");
 	if (!child) {
 		if (setgid(65534) || setuid(65534))
 			_exit(100);
-		execl(cli_path(), cli_path(), "stats", "--pid", pid, (char *)NULL);
+		execl(cli_path(), cli_path(), "stats", "--path", path, (char *)NULL);
 		_exit(101);
 	}
 	TEST_ASSERT_EQ(waitpid(child, &status, 0), child);
