@@ -40,9 +40,9 @@ int cmd_reset(int argc, char **argv)
 	print_start();
 	print_str("reset", "reset: %s", "done");
 	if (in_place == QMP_IN_PLACE_UNKNOWN)
-		print_null("in_place", "; QEMU does not say whether in place");
+		print_null("in_place", ", in place: unknown (this QEMU does not say)");
 	else if (in_place == QMP_IN_PLACE_YES)
-		print_bool("in_place", " in place (KVM_RESET_VM): %s", 1);
+		print_bool("in_place", ", in place: %s (KVM_RESET_VM)", 1);
 	else
 		print_bool("in_place", ", in place: %s (QEMU rebuilt the VM)", 0);
 	print_end();
