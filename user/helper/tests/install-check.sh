@@ -22,6 +22,18 @@ if [ -z "$want" ] || [ "$want" != "$have" ]; then
 	exit 1
 fi
 
+# Warnings are errors only when asked (WERROR=1); LDFLAGS reach every link.
+if make -s -n O="$DEST/o" all | grep -- -Werror >/dev/null ||
+   ! make -s -n O="$DEST/o" WERROR=1 all | grep -- -Werror >/dev/null; then
+	echo "not ok install-check: -Werror must be off by default and on with WERROR=1"
+	exit 1
+fi
+make -s O="$DEST/o" LDFLAGS=-Wl,--defsym=ldflags_seen=1 all static 2>/dev/null
+for f in "libkvmcocoreset.so.$VERSION" kvm-coco-reset kvm-coco-reset.static; do
+	nm "$DEST/o/$f" | grep ' ldflags_seen$' >/dev/null ||
+		{ echo "not ok install-check: LDFLAGS not used for $f"; exit 1; }
+done
+
 $M install PREFIX="$DEST/prefix"
 export PKG_CONFIG_PATH=$DEST/prefix/lib/pkgconfig
 cat >"$DEST/probe.c" <<'C'
@@ -44,7 +56,7 @@ cc -Wall -Werror -static "$DEST/probe.c" $(pkg-config --static --cflags --libs k
 	-o "$DEST/probe-static" 2>/dev/null
 "$DEST/probe-static" >/dev/null
 readelf -d "$DEST/prefix/lib/libkvmcocoreset.so.$VERSION" |
-	grep -q "SONAME.*\[libkvmcocoreset.so.$MAJOR\]"
+	grep "SONAME.*\[libkvmcocoreset.so.$MAJOR\]" >/dev/null
 [ "$(readlink "$DEST/prefix/lib/libkvmcocoreset.so.$MAJOR")" = "libkvmcocoreset.so.$VERSION" ]
 [ "$(readlink "$DEST/prefix/lib/libkvmcocoreset.so")" = "libkvmcocoreset.so.$MAJOR" ]
 
@@ -53,4 +65,4 @@ $M install DESTDIR="$DEST/root" PREFIX=/usr
 $M uninstall DESTDIR="$DEST/root" PREFIX=/usr
 left=$(find "$DEST/root" -type f -o -type l)
 [ -z "$left" ] || { echo "not ok install-check: left behind: $left"; exit 1; }
-echo "ok install-check: exported symbols, soname and links, pkg-config (shared and static), DESTDIR install and uninstall"
+echo "ok install-check: exported symbols, soname and links, WERROR, LDFLAGS, pkg-config (shared and static), DESTDIR install and uninstall"
