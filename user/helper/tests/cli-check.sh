@@ -55,6 +55,13 @@ fi
 expect no-stats 6 "^kvm-coco-reset: /sys/kernel/debug/kvm/nope: " "" -- stats --path /kvm/nope
 expect json-error 6 "" '^\{"error":"/sys/kernel/debug/kvm/nope: [^"]*","errno":2\}$' -- \
 	stats --path /kvm/nope --json
+if [ -r /sys/kernel/debug ] && [ -x /sys/kernel/debug ]; then
+	expect stats-without-counters 3 \
+		"^kvm-coco-reset: /sys/kernel/debug/: no reset counters there \(KVM lacks the kvm-coco-reset patches\)$" \
+		"" -- stats --path /
+else
+	echo "ok stats-without-counters # SKIP /sys/kernel/debug is not readable"
+fi
 expect no-qmp 6 "^kvm-coco-reset: QMP socket /nonexistent: " "" -- reset --qmp /nonexistent
 
 rc=0

@@ -22,6 +22,13 @@ TEST(uapi_errnos_have_specific_messages)
 	EXPECT_NE(NULL, strstr(kcr_strerror(-ENOTUNIQ), "several KVM VMs"));
 }
 
+/* Permission errors come from /dev/kvm as much as from other processes. */
+TEST(permission_message_blames_nobody)
+{
+	EXPECT_STREQ("permission denied", kcr_strerror(-EACCES));
+	EXPECT_STREQ("permission denied", kcr_strerror(-EPERM));
+}
+
 TEST(unknown_errno_falls_back_to_strerror)
 {
 	EXPECT_STREQ(strerror(EXDEV), kcr_strerror(-EXDEV));

@@ -6,6 +6,8 @@
 # nothing may remain.
 set -euo pipefail
 O=$1
+# The makes below see only what they are told, not the calling make's flags.
+unset MAKEFLAGS MFLAGS MAKELEVEL WERROR
 DEST=$(mktemp -d)
 trap 'rm -rf "$DEST"' EXIT
 M="make -s O=$O"
