@@ -34,7 +34,7 @@ QEMU_LIST     := testhost/qemu.list
 .PHONY: help deps fetch kdir stage modules selftests selftests-kcr checkpatch build-checks \
 	debug-kernel test-upstream test-kcr test-debug debug-negative test-helper test-kdir-check \
 	sevmodel test-sevmodel qemu test-qemu bench-qemu qemu-each-patch qemu11 \
-	testhost-run demo \
+	testhost-run demo dkms-source dkms-tarball \
 	check kernel-tree qemu-tree export-qemu-series \
 	export-series clean distclean
 
@@ -66,6 +66,7 @@ help:
 	@echo '  make qemu-each-patch  build QEMU after each patch of user/qemu'
 	@echo '  make test-helper    unit tests of user/helper (ASan, UBSan)'
 	@echo '  make test-kdir-check  a KDIR that lost an option of Debian is refused'
+	@echo '  make dkms-source    DKMS source tree and tarball kvm-coco-reset-VERSION (BUILD_DIR/dkms)'
 	@echo '  make testhost-run PROG=./prog [ARGS="..."] [TIMEOUT=600]'
 	@echo '                      run one static program on the test host, return its status'
 	@echo '  make kernel-tree    git tree of the patched sources to edit (TREE=$(TREE))'
@@ -188,6 +189,12 @@ selftests-kcr: stage
 
 demo: modules selftests-kcr
 	$(call testhost_suite,demo,testhost/demo.list)
+
+# Installing on a real host (Documentation/install.md): a DKMS package.
+dkms-source:
+	$(Q)scripts/dkms-source.sh
+
+dkms-tarball: dkms-source
 
 # Every target below, in two lanes side by side (scripts/check.sh).
 check:

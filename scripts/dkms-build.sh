@@ -1,0 +1,152 @@
+#!/bin/bash
+# dkms-build.sh KREL KDIR: the build command of the DKMS package (dkms.conf's
+# MAKE[0]), run in a copy of the package (`make dkms-source`).  It builds the
+# patched kvm.ko, kvm-amd.ko and kvm-intel.ko for kernel KREL, whose headers
+# are KDIR (/lib/modules/KREL/build), into out/arch/x86/kvm:
+#  1. refuses a kernel that is not Linux $SERIES_BASE (the series' base);
+#  2. takes the kernel's source, of the same version, from Debian's
+#     linux-source-$SERIES_BASE (/usr/src/linux-source-X.Y.tar.xz), or from
+#     $KCR_LINUX_SOURCE (a tarball or an unpacked tree), and unpacks only
+#     what the build reads: arch/x86/kvm, virt/kvm and the files the series
+#     changes (the rest comes from the headers, which are the same source);
+#  3. applies the series, refusing a source it does not apply to;
+#  4. builds with the repository's Kbuild against KDIR, as make modules does;
+#  5. checks that the modules' vermagic is the stock kvm.ko's.
+# Every refusal names the kernel and says why, in DKMS's make.log.
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 2 ] || die "usage: $0 KREL KDIR"
+TARGET=$1 TARGET_KDIR=$2
+PKG=$(cd "$(dirname "$0")/.." && pwd)
+SRC=$PKG/src
+# Makefile.kvm names virt/kvm's objects ../../../virt/kvm: the output
+# directory needs the same depth as the source's (out/virt/kvm for them).
+OUT=$PKG/out/arch/x86/kvm
+# The series is against this Linux X.Y (lib.sh's KREL is the tested kernel).
+SERIES_BASE=$(echo "$KREL" | cut -d. -f1,2)
+SERIES_DIR=$PKG/patches
+SOURCE=
+
+refuse() { die "refusing kernel $TARGET: $*"; }
+
+series() { grep -v -e '^#' -e '^$' "$SERIES_DIR/series"; }
+
+# The upstream version of the kernel, e.g. 7.3.4 of 7.3.4+deb13-amd64.
+kernel_version() {
+	local rel
+	[ -f "$TARGET_KDIR/Makefile" ] ||
+		refuse "no kernel headers in $TARGET_KDIR (install linux-headers-$TARGET)"
+	rel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
+		"$TARGET_KDIR/include/generated/utsrelease.h" 2>/dev/null || true)
+	[ "$rel" = "$TARGET" ] ||
+		refuse "the headers in $TARGET_KDIR are for kernel '${rel:-unknown}'"
+	echo "${TARGET%%[!0-9.]*}"
+}
+
+check_kernel() {
+	KVER=$(kernel_version)
+	case $KVER in
+	"$SERIES_BASE" | "$SERIES_BASE".*) ;;
+	*) refuse "it is Linux $KVER; the kvm-coco-reset series applies to Linux $SERIES_BASE only" ;;
+	esac
+	log "kernel $TARGET: Linux $KVER, headers $TARGET_KDIR"
+}
+
+find_source() {
+	local s
+	for s in ${KCR_LINUX_SOURCE:-} "/usr/src/linux-source-$SERIES_BASE.tar.xz" \
+		"/usr/src/linux-source-$SERIES_BASE"; do
+		[ -e "$s" ] && SOURCE=$s && break
+	done
+	[ -n "$SOURCE" ] || refuse "no Linux $SERIES_BASE source: install Debian's" \
+		"linux-source-$SERIES_BASE of version $KVER, or set KCR_LINUX_SOURCE to" \
+		"the kernel's source (tarball or tree)"
+	[ -z "${KCR_LINUX_SOURCE:-}" ] || [ "$SOURCE" = "$KCR_LINUX_SOURCE" ] ||
+		refuse "KCR_LINUX_SOURCE=$KCR_LINUX_SOURCE does not exist"
+	log "source: $SOURCE"
+}
+
+# What the build reads from the source: the top Makefile (its version),
+# KVM's two directories and every file the series creates or changes.
+wanted() {
+	local p
+	printf '%s\n' Makefile arch/x86/kvm virt/kvm
+	for p in $(series); do
+		sed -n 's|^+++ b/||p' "$SERIES_DIR/$p"
+	done | sort -u
+}
+
+unpack() {
+	local top
+	rm -rf "$SRC" "$PKG/out"
+	mkdir -p "$SRC"
+	if [ -d "$SOURCE" ]; then
+		(cd "$SOURCE" && wanted | while read -r f; do
+			if [ -e "$f" ]; then cp -a --parents "$f" "$SRC/"; fi
+		done)
+		return 0
+	fi
+	# The tarball's top directory (linux-source-X.Y/ in Debian's).
+	top=$({ tar -tf "$SOURCE" 2>/dev/null || true; } | head -n1)
+	top=${top%%/*}
+	[ -n "$top" ] || refuse "$SOURCE is not a tarball"
+	# Files the series creates are missing from the source: tar names each
+	# member it did not find and fails; only the version and KVM's
+	# directories must be there.
+	wanted | sed "s|^|$top/|" |
+		tar -C "$SRC" --strip-components=1 -xf "$SOURCE" -T - 2>"$SRC.tar-errors" || true
+	grep -v 'Not found in archive\|Exiting with failure' "$SRC.tar-errors" >&2 || true
+	rm -f "$SRC.tar-errors"
+	if [ ! -f "$SRC/Makefile" ] || [ ! -d "$SRC/arch/x86/kvm" ] || [ ! -d "$SRC/virt/kvm" ]; then
+		refuse "$SOURCE holds no kernel source (Makefile, arch/x86/kvm, virt/kvm)"
+	fi
+}
+
+source_version() {
+	local v
+	v=$(awk -F' *= *' '$1 ~ /^(VERSION|PATCHLEVEL|SUBLEVEL)$/ { printf "%s%s", sep, $2; sep = "." }
+		$1 == "SUBLEVEL" { exit }' "$SRC/Makefile")
+	[ "$v" = "$KVER" ] ||
+		refuse "the source $SOURCE is Linux ${v:-unknown}, the kernel Linux $KVER;" \
+			"install the linux-source package of the kernel's version"
+}
+
+apply_series() {
+	local p
+	for p in $(series); do
+		patch -s -p1 -N --dry-run -d "$SRC" <"$SERIES_DIR/$p" >/dev/null ||
+			refuse "$p does not apply to the Linux $KVER source $SOURCE" \
+				"(the series is for Linux $SERIES_BASE, tested on ${KREL%%[!0-9.]*})"
+		patch -s -p1 -N -d "$SRC" <"$SERIES_DIR/$p"
+	done
+	# kbuild reads Kbuild in preference to the Makefile beside it.
+	cp "$PKG/Kbuild" "$SRC/arch/x86/kvm/Kbuild"
+	log "applied $(series | wc -l) patches"
+}
+
+build() {
+	mkdir -p "$OUT"
+	make -s -C "$TARGET_KDIR" M="$SRC/arch/x86/kvm" MO="$OUT" KCR_SRC="$SRC" \
+		-j"${KCR_JOBS:-$(nproc)}" modules
+	ls "$OUT"/*.ko >&2
+}
+
+# The modules must load on the target kernel: same vermagic as its kvm.ko
+# (when the stock module is there: dkms moves it aside while ours is in).
+check_vermagic() {
+	local ours stock
+	ours=$(modinfo -F vermagic "$OUT/kvm.ko")
+	stock=$(find "/lib/modules/$TARGET/kernel/arch/x86/kvm" -name 'kvm.ko*' 2>/dev/null | head -n1)
+	log "vermagic: $ours"
+	[ -n "$stock" ] || return 0
+	[ "$ours" = "$(modinfo -F vermagic "$stock")" ] ||
+		die "vermagic '$ours' differs from $stock's '$(modinfo -F vermagic "$stock")'"
+}
+
+step dkms-check-kernel check_kernel
+step dkms-find-source find_source
+step dkms-unpack unpack
+step dkms-source-version source_version
+step dkms-apply-series apply_series
+step dkms-build build
+step dkms-vermagic check_vermagic
