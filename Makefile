@@ -34,7 +34,7 @@ QEMU_LIST     := testhost/qemu.list
 .PHONY: help deps fetch kdir stage modules selftests selftests-kcr checkpatch build-checks \
 	debug-kernel test-upstream test-kcr test-debug debug-negative test-helper test-kdir-check \
 	sevmodel test-sevmodel qemu test-qemu bench-qemu qemu-each-patch qemu11 \
-	testhost-run demo dkms-source dkms-tarball \
+	testhost-run demo dkms-source dkms-tarball install uninstall \
 	check kernel-tree qemu-tree export-qemu-series \
 	export-series clean distclean
 
@@ -67,6 +67,8 @@ help:
 	@echo '  make test-helper    unit tests of user/helper (ASan, UBSan)'
 	@echo '  make test-kdir-check  a KDIR that lost an option of Debian is refused'
 	@echo '  make dkms-source    DKMS source tree and tarball kvm-coco-reset-VERSION (BUILD_DIR/dkms)'
+	@echo '  make install        the built modules into /lib/modules/KREL/updates, depmod; the helper'
+	@echo '  make uninstall      remove what make install put there (DESTDIR=... for both)'
 	@echo '  make testhost-run PROG=./prog [ARGS="..."] [TIMEOUT=600]'
 	@echo '                      run one static program on the test host, return its status'
 	@echo '  make kernel-tree    git tree of the patched sources to edit (TREE=$(TREE))'
@@ -190,11 +192,23 @@ selftests-kcr: stage
 demo: modules selftests-kcr
 	$(call testhost_suite,demo,testhost/demo.list)
 
-# Installing on a real host (Documentation/install.md): a DKMS package.
+# Installing on a real host (Documentation/install.md): a DKMS package, or
+# make install of what make modules built (MODDIR) and of the helper.
+MODDIR ?= $(BUILD_DIR)/out/arch/x86/kvm
+
 dkms-source:
 	$(Q)scripts/dkms-source.sh
 
 dkms-tarball: dkms-source
+
+install:
+	$(Q)DESTDIR='$(DESTDIR)' MODDIR='$(MODDIR)' INSTALL_KREL='$(INSTALL_KREL)' \
+		SIGN_KEY='$(SIGN_KEY)' SIGN_CERT='$(SIGN_CERT)' scripts/install-modules.sh install
+	$(Q)$(MAKE) -C user/helper install
+
+uninstall:
+	$(Q)DESTDIR='$(DESTDIR)' INSTALL_KREL='$(INSTALL_KREL)' scripts/install-modules.sh uninstall
+	$(Q)$(MAKE) -C user/helper uninstall
 
 # Every target below, in two lanes side by side (scripts/check.sh).
 check:
