@@ -34,7 +34,7 @@ QEMU_LIST     := testhost/qemu.list
 .PHONY: help deps fetch kdir stage modules selftests selftests-kcr checkpatch build-checks \
 	debug-kernel test-upstream test-kcr test-debug debug-negative test-helper test-kdir-check \
 	sevmodel test-sevmodel qemu test-qemu bench-qemu qemu-each-patch qemu11 \
-	testhost-run demo dkms-source dkms-tarball install uninstall \
+	testhost-run demo dkms-source dkms-tarball install uninstall test-dkms \
 	check kernel-tree qemu-tree export-qemu-series \
 	export-series clean distclean
 
@@ -69,6 +69,7 @@ help:
 	@echo '  make dkms-source    DKMS source tree and tarball kvm-coco-reset-VERSION (BUILD_DIR/dkms)'
 	@echo '  make install        the built modules into /lib/modules/KREL/updates, depmod; the helper'
 	@echo '  make uninstall      remove what make install put there (DESTDIR=... for both)'
+	@echo '  make test-dkms      DKMS and make install round trips in a trixie root; test host boot'
 	@echo '  make testhost-run PROG=./prog [ARGS="..."] [TIMEOUT=600]'
 	@echo '                      run one static program on the test host, return its status'
 	@echo '  make kernel-tree    git tree of the patched sources to edit (TREE=$(TREE))'
@@ -209,6 +210,10 @@ install:
 uninstall:
 	$(Q)DESTDIR='$(DESTDIR)' INSTALL_KREL='$(INSTALL_KREL)' scripts/install-modules.sh uninstall
 	$(Q)$(MAKE) -C user/helper uninstall
+
+# make modules' build is the reference the DKMS build is compared with.
+test-dkms: modules selftests-kcr
+	$(Q)scripts/test-dkms.sh
 
 # Every target below, in two lanes side by side (scripts/check.sh).
 check:

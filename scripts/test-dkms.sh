@@ -1,0 +1,358 @@
+#!/bin/bash
+# test-dkms.sh: the DKMS package and make install, as an operator uses them.
+#
+# In a Debian trixie root made with mmdebstrap, with dkms and Debian's
+# 7.3.4 headers, modules and linux-source-7.3 installed (the pinned debs of
+# deps/sources.lock; apt fetches the rest, linux-kbuild included, from
+# trixie and trixie-backports), cached under $CACHE_DIR/dkms-root and keyed
+# by its inputs, and used through an overlay so every run starts clean:
+#  - kernels the series is not for are refused, each with its reason: a
+#    6.12 kernel (BUILD_EXCLUSIVE_KERNEL), a 7.3 kernel whose source is
+#    another version, a source the series does not apply to;
+#  - dkms add, build, install for $KREL; depmod resolves kvm, kvm_amd and
+#    kvm_intel to DKMS's copies; kvm.ko is ours (the kvm_reset_vm
+#    tracepoint, which the stock one lacks), has the stock vermagic, is
+#    signed with DKMS's MOK key and exports what make modules' kvm.ko does;
+#  - the test host boots Debian's kernel with DKMS's kvm.ko and kvm-amd.ko
+#    and runs testhost/dkms.list;
+#  - dkms remove --all puts the stock modules back (dpkg --verify) and
+#    leaves nothing of ours under /lib/modules and /var/lib/dkms;
+#  - scripts/install-modules.sh (make install) in the root: depmod resolves
+#    kvm to its copy; uninstall restores the stock one;
+#  - make install / make uninstall with DESTDIR leave no file behind.
+# Logs: $LOGDIR/dkms (dkms output, make.log of each build, the test host's).
+# KCR_DKMS_NO_BOOT=1 skips the test-host boot (said so in the output).
+. "$(dirname "$0")/lib.sh"
+
+LOGDIR=${LOGDIR:-$BUILD_DIR/logs}/dkms
+ROOT_CACHE=$CACHE_DIR/dkms-root
+DEB_DIR=$CACHE_DIR/debs
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+MAKE_OUT=$BUILD_DIR/out/arch/x86/kvm
+DKMS_MODS=$BUILD_DIR/dkms-modules
+# The pinned debs installed into the root, and what apt adds to them.
+PINNED="linux-headers-$KREL linux-headers-${KREL%-amd64}-common linux-base-$KREL linux-modules-$KREL linux-source-7.3"
+PACKAGES="dkms ccache openssl xz-utils"
+# Kernels to refuse: another Linux (BUILD_EXCLUSIVE_KERNEL) and a 7.3 whose
+# source (7.3.4) is not its version.
+OTHER_KREL=6.12.99+kcr-fake-amd64
+FAKE_KREL=7.3.99+kcr-fake-amd64
+
+WORK='' M='' VER=''
+MOUNTS=()
+
+fail() { die "FAILED: $*"; }
+
+# has PATTERN: stdin has a line matching PATTERN (it reads all of stdin, so
+# that no writer dies of SIGPIPE under pipefail, as with grep -q).
+has() { grep -e "$1" >/dev/null; }
+
+# in_root CMD...: run CMD in the root, with ccache on for kernel builds
+# (Debian's headers honour DEBIAN_KERNEL_USE_CCACHE) in $CACHE_DIR/ccache.
+in_root() {
+	chroot "$M" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		DEBIAN_KERNEL_USE_CCACHE=1 CCACHE_DIR=/ccache CCACHE_BASEDIR=/var/lib/dkms \
+		CCACHE_NOHASHDIR=1 ${KCR_LINUX_SOURCE:+KCR_LINUX_SOURCE=$KCR_LINUX_SOURCE} "$@"
+}
+
+# dkms_log NAME CMD...: run CMD in the root, its output in $LOGDIR/NAME.log;
+# returns CMD's status.
+dkms_log() {
+	local name=$1 rc=0
+	shift
+	in_root "$@" >"$LOGDIR/$name.log" 2>&1 || rc=$?
+	log "$name: exit $rc ($*)"
+	return $rc
+}
+
+source_pkg() {
+	mkdir -p "$LOGDIR"
+	DKMS_OUT=$BUILD_DIR/dkms "$KCR_ROOT/scripts/dkms-source.sh"
+	VER=$(cat "$BUILD_DIR/dkms/VERSION")
+}
+
+root_key() {
+	local p
+	{
+		echo "trixie $PACKAGES $PINNED"
+		for p in $PINNED; do grep "^$p " "$KCR_ROOT/deps/sources.lock"; done
+		declare -f make_root
+	} | sha256sum | cut -c1-16
+}
+
+make_root() {
+	local p debs=()
+	for p in $PINNED; do
+		debs+=("$(ls "$DEB_DIR/${p}_"*.deb)") || die "no $p in $DEB_DIR: run make fetch"
+	done
+	command -v mmdebstrap >/dev/null ||
+		DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends mmdebstrap
+	rm -rf "$ROOT_CACHE" "$ROOT_CACHE.tmp"
+	# shellcheck disable=SC2016 # $1 is mmdebstrap's, the root
+	mmdebstrap --quiet --variant=minbase --aptopt='APT::Install-Recommends "false"' \
+		--include="${PACKAGES// /,}" \
+		--customize-hook='mkdir -p "$1/tmp/debs"' \
+		--customize-hook="cp ${debs[*]} \"\$1/tmp/debs/\"" \
+		--customize-hook='chroot "$1" sh -c "DEBIAN_FRONTEND=noninteractive apt-get -q install -y /tmp/debs/*.deb" >"$1/tmp/pinned.log"' \
+		--customize-hook='rm -rf "$1/tmp/debs"' \
+		trixie "$ROOT_CACHE.tmp" "deb $MIRROR trixie main" "deb $MIRROR trixie-backports main" \
+		>"$LOGDIR/mmdebstrap.log" 2>&1 ||
+		{ tail -n 30 "$LOGDIR/mmdebstrap.log" >&2; die "mmdebstrap failed ($LOGDIR/mmdebstrap.log)"; }
+	mv "$ROOT_CACHE.tmp" "$ROOT_CACHE"
+}
+
+root() {
+	local key
+	key=$(root_key)
+	if [ "$(cat "$ROOT_CACHE.key" 2>/dev/null)" = "$key" ] && [ -d "$ROOT_CACHE" ]; then
+		log "root: cached $ROOT_CACHE ($key)"
+		return 0
+	fi
+	rm -f "$ROOT_CACHE.key"
+	make_root
+	echo "$key" >"$ROOT_CACHE.key"
+	log "root $ROOT_CACHE: $(du -sh "$ROOT_CACHE" | cut -f1), key $key"
+}
+
+bind() { # bind HOSTDIR ROOTDIR
+	mkdir -p "$1" "$M$2"
+	mount --bind "$1" "$M$2"
+	MOUNTS=("$M$2" "${MOUNTS[@]}")
+}
+
+# The cached root stays as it is: the test writes to an overlay (or, where
+# overlayfs is not available, to a copy).
+enter() {
+	WORK=$(mktemp -d /var/tmp/kcr-dkms.XXXXXX)
+	M=$WORK/root
+	mkdir -p "$WORK/upper" "$WORK/work" "$M"
+	if mount -t overlay overlay -o "lowerdir=$ROOT_CACHE,upperdir=$WORK/upper,workdir=$WORK/work" "$M" 2>/dev/null; then
+		MOUNTS=("$M")
+	else
+		log "no overlayfs here: copying the root"
+		cp -a "$ROOT_CACHE/." "$M/"
+	fi
+	bind /proc /proc
+	bind /dev /dev
+	bind "$CACHE_DIR/ccache" /ccache
+	cp /etc/resolv.conf "$M/etc/" 2>/dev/null || true
+	tar -C "$BUILD_DIR/dkms" -cf - "kvm-coco-reset-$VER" | tar -C "$M/usr/src" -xf -
+	# The root's own tools for the make install check.
+	mkdir -p "$M/opt/kcr/scripts"
+	cp "$KCR_ROOT/scripts/lib.sh" "$KCR_ROOT/scripts/install-modules.sh" "$M/opt/kcr/scripts/"
+}
+
+cleanup() {
+	local m
+	for m in "${MOUNTS[@]}"; do
+		umount "$m" 2>/dev/null || umount -l "$m" || true
+	done
+	[ -n "$WORK" ] && rm -rf --one-file-system "$WORK"
+}
+trap 'rc=$?; cleanup; exit $rc' EXIT
+
+stock_dir() { echo "/lib/modules/$KREL/kernel/arch/x86/kvm"; }
+
+# expect_path MODULE PATH: depmod (through modinfo -n) resolves MODULE to PATH.
+expect_path() {
+	local got
+	got=$(in_root modinfo -k "$KREL" -n "$1" 2>&1) || true
+	[ "$got" = "$2" ] || fail "modinfo -n $1 is '$got', expected $2"
+	log "$1 -> $got"
+}
+
+add() {
+	dkms_log dkms-add dkms add -m kvm-coco-reset -v "$VER" || fail "dkms add (see $LOGDIR/dkms-add.log)"
+	in_root dkms status kvm-coco-reset | has "kvm-coco-reset/$VER: added" ||
+		fail "dkms status does not show kvm-coco-reset/$VER added"
+}
+
+# refused NAME KREL WANT: dkms build for KREL must fail and say WANT, in
+# its output or in the build's make.log (where the build script writes).
+refused() {
+	local name=$1 krel=$2 want=$3 rc=0 makelog
+	dkms_log "$name" dkms build -m kvm-coco-reset -v "$VER" -k "$krel" || rc=$?
+	[ $rc -ne 0 ] || fail "$name: dkms built for $krel"
+	# A failed build leaves its log in build/, DKMS says so.
+	makelog=$M/var/lib/dkms/kvm-coco-reset/$VER/build/make.log
+	: >"$LOGDIR/$name.make.log"
+	[ ! -f "$makelog" ] || cp "$makelog" "$LOGDIR/$name.make.log"
+	if grep -q -- "$want" "$LOGDIR/$name.log" "$LOGDIR/$name.make.log"; then
+		log "$name: refused: $(grep -h -- "$want" "$LOGDIR/$name.log" "$LOGDIR/$name.make.log" | head -n1)"
+	else
+		cat "$LOGDIR/$name.make.log" >&2
+		cat "$LOGDIR/$name.log" >&2
+		fail "$name: the refusal does not say '$want'"
+	fi
+	in_root find /lib/modules -path '*/updates/*' | grep . >&2 &&
+		fail "$name: a refused build installed modules"
+	return 0
+}
+
+refusals() {
+	local hdr=/usr/src/linux-headers-$KREL fake bad=/var/tmp/kcr-bad-source
+	# Another Linux: dkms itself refuses (BUILD_EXCLUSIVE_KERNEL), exit 77.
+	in_root mkdir -p "/lib/modules/$OTHER_KREL"
+	in_root ln -s "$hdr" "/lib/modules/$OTHER_KREL/build"
+	refused refuse-other-linux "$OTHER_KREL" "BUILD_EXCLUSIVE directive"
+	# A 7.3 kernel, but the source is 7.3.4: headers that say 7.3.99.
+	fake=/usr/src/linux-headers-$FAKE_KREL
+	in_root cp -a "$hdr" "$fake"
+	in_root sed -i "s/$KREL/$FAKE_KREL/" "$fake/include/generated/utsrelease.h"
+	in_root mkdir -p "/lib/modules/$FAKE_KREL"
+	in_root ln -s "$fake" "/lib/modules/$FAKE_KREL/build"
+	refused refuse-other-source "$FAKE_KREL" \
+		"refusing kernel $FAKE_KREL: the source /usr/src/linux-source-7.3.tar.xz is Linux 7.3.4, the kernel Linux 7.3.99"
+	# The right version, but a source the series does not apply to: 7.3.4
+	# with guest_memfd.c (patch 0001's) emptied, as KCR_LINUX_SOURCE.
+	in_root sh -c "mkdir -p $bad && tar -C $bad --strip-components=1 -xf /usr/src/linux-source-7.3.tar.xz \
+		linux-source-7.3/Makefile linux-source-7.3/arch/x86/kvm linux-source-7.3/virt/kvm && : >$bad/virt/kvm/guest_memfd.c"
+	KCR_LINUX_SOURCE=$bad refused refuse-series "$KREL" \
+		"refusing kernel $KREL: 0001-KVM-guest_memfd-Add-kvm_gmem_discard_private-to-free.patch does not apply"
+	in_root rm -rf "$bad" "$fake" "/lib/modules/$FAKE_KREL" "/lib/modules/$OTHER_KREL"
+	# A refused build leaves no built state behind for the real kernel.
+	in_root dkms status kvm-coco-reset | has "kvm-coco-reset/$VER: added" ||
+		fail "after the refusals, dkms status is not 'added': $(in_root dkms status kvm-coco-reset)"
+}
+
+build() {
+	local rc=0 makelog
+	dkms_log dkms-build dkms build -m kvm-coco-reset -v "$VER" -k "$KREL" || rc=$?
+	makelog=$M/var/lib/dkms/kvm-coco-reset/$VER/$KREL/x86_64/log/make.log
+	cp "$makelog" "$LOGDIR/dkms-build.make.log" 2>/dev/null || true
+	if [ $rc -ne 0 ]; then
+		tail -n 40 "$LOGDIR/dkms-build.log" "$LOGDIR/dkms-build.make.log" >&2 || true
+		fail "dkms build for $KREL"
+	fi
+	grep 'step dkms-.*: done' "$LOGDIR/dkms-build.make.log" >&2 || true
+}
+
+install() {
+	local m
+	dkms_log dkms-install dkms install -m kvm-coco-reset -v "$VER" -k "$KREL" ||
+		{ cat "$LOGDIR/dkms-install.log" >&2; fail "dkms install for $KREL"; }
+	in_root dkms status kvm-coco-reset | has "kvm-coco-reset/$VER, $KREL, x86_64: installed" ||
+		fail "dkms status does not show kvm-coco-reset installed for $KREL"
+	for m in kvm kvm_amd kvm_intel; do
+		expect_path "$m" "/lib/modules/$KREL/updates/dkms/${m//_/-}.ko.xz"
+	done
+	in_root modprobe -S "$KREL" --show-depends kvm_amd >"$LOGDIR/show-depends.txt"
+	grep -q "^insmod /lib/modules/$KREL/updates/dkms/kvm.ko.xz" "$LOGDIR/show-depends.txt" &&
+		grep -q "^insmod /lib/modules/$KREL/updates/dkms/kvm-amd.ko.xz" "$LOGDIR/show-depends.txt" ||
+		{ cat "$LOGDIR/show-depends.txt" >&2; fail "modprobe kvm_amd would not load DKMS's kvm and kvm-amd"; }
+}
+
+# exports KO: the symbols KO exports, one a line.
+exports() { nm "$1" | awk '$3 ~ /^__ksymtab_/ { print substr($3, 11) }' | sort; }
+
+# The installed modules, decompressed into $DKMS_MODS for the checks and the
+# test host; the stock ones DKMS set aside, for comparison.
+ours() {
+	local m stock=$M/var/lib/dkms/kvm-coco-reset/original_module/$KREL/x86_64 d ours_vm stock_vm
+	rm -rf "$DKMS_MODS"
+	mkdir -p "$DKMS_MODS/stock"
+	for m in kvm kvm-amd kvm-intel; do
+		xz -dc "$M/lib/modules/$KREL/updates/dkms/$m.ko.xz" >"$DKMS_MODS/$m.ko"
+		[ -f "$stock/$m.ko.xz" ] || fail "DKMS did not set the stock $m.ko.xz aside in $stock"
+		xz -dc "$stock/$m.ko.xz" >"$DKMS_MODS/stock/$m.ko"
+	done
+	nm "$DKMS_MODS/kvm.ko" | has ' __event_kvm_reset_vm$' ||
+		fail "DKMS's kvm.ko has no kvm_reset_vm tracepoint: not built from the series"
+	nm "$DKMS_MODS/stock/kvm.ko" | has ' __event_kvm_reset_vm$' &&
+		fail "the stock kvm.ko has the kvm_reset_vm tracepoint: the check above proves nothing"
+	for m in kvm kvm-amd kvm-intel; do
+		ours_vm=$(modinfo -F vermagic "$DKMS_MODS/$m.ko")
+		stock_vm=$(modinfo -F vermagic "$DKMS_MODS/stock/$m.ko")
+		[ "$ours_vm" = "$stock_vm" ] || fail "$m.ko: vermagic '$ours_vm', stock '$stock_vm'"
+		[ -n "$(modinfo -F signer "$DKMS_MODS/$m.ko")" ] ||
+			fail "$m.ko is not signed (DKMS signs with /var/lib/dkms/mok.key)"
+		# Built by make modules from the same patched source, with
+		# another compiler: the same exported interface.
+		d=$(diff <(exports "$MAKE_OUT/$m.ko") <(exports "$DKMS_MODS/$m.ko")) ||
+			{ echo "$d" >&2; fail "$m.ko exports differ from make modules' (< make modules, > DKMS)"; }
+	done
+	[ -f "$M/var/lib/dkms/mok.pub" ] || fail "no /var/lib/dkms/mok.pub"
+	log "ours: kvm_reset_vm tracepoint; vermagic '$ours_vm'; signer '$(modinfo -F signer "$DKMS_MODS/kvm.ko")';" \
+		"$(exports "$DKMS_MODS/kvm.ko" | wc -l) exports of kvm.ko as make modules'"
+}
+
+testhost() {
+	if [ "${KCR_DKMS_NO_BOOT:-0}" = 1 ]; then
+		log "SKIPPED: the test-host boot with DKMS's modules (KCR_DKMS_NO_BOOT=1)"
+		return 0
+	fi
+	"$KCR_ROOT/testhost/assemble.sh" "$BUILD_DIR/tests-dkms" "$KCR_ROOT/testhost/dkms.list"
+	MODDIR=$DKMS_MODS "$KCR_ROOT/testhost/run.sh" "$BUILD_DIR/tests-dkms" "$LOGDIR/testhost" ||
+		fail "the test host with DKMS's modules (logs: $LOGDIR/testhost)"
+}
+
+remove() {
+	local m left
+	dkms_log dkms-remove dkms remove "kvm-coco-reset/$VER" --all ||
+		{ cat "$LOGDIR/dkms-remove.log" >&2; fail "dkms remove"; }
+	for m in kvm kvm_amd kvm_intel; do
+		expect_path "$m" "$(stock_dir)/${m//_/-}.ko.xz"
+	done
+	left=$(in_root find "/lib/modules/$KREL" -path "*/updates*" -o -path /var/lib/dkms/kvm-coco-reset)
+	left+=$(in_root find /var/lib/dkms -name 'kvm-coco-reset*')
+	[ -z "$left" ] || fail "left behind by dkms remove: $left"
+	in_root dpkg --verify "linux-modules-$KREL" >"$LOGDIR/dpkg-verify.txt" 2>&1 ||
+		{ cat "$LOGDIR/dpkg-verify.txt" >&2; fail "dpkg --verify linux-modules-$KREL"; }
+	[ ! -s "$LOGDIR/dpkg-verify.txt" ] ||
+		{ cat "$LOGDIR/dpkg-verify.txt" >&2; fail "the stock modules differ from the package's"; }
+	log "stock modules back: dpkg --verify linux-modules-$KREL clean"
+}
+
+# make install's script in the root, on DKMS's modules: its copies win,
+# and uninstall restores the stock ones.
+make_install_in_root() {
+	local dir=/lib/modules/$KREL/updates/kvm-coco-reset
+	mkdir -p "$M/var/tmp/kcr-mods"
+	cp "$DKMS_MODS"/kvm*.ko "$M/var/tmp/kcr-mods/"
+	in_root env MODDIR=/var/tmp/kcr-mods CACHE_DIR=/var/tmp/kcr-cache \
+		/opt/kcr/scripts/install-modules.sh install >"$LOGDIR/install.log" 2>&1 ||
+		{ cat "$LOGDIR/install.log" >&2; fail "install-modules.sh install in the root"; }
+	expect_path kvm "$dir/kvm.ko"
+	expect_path kvm_intel "$dir/kvm-intel.ko"
+	in_root env CACHE_DIR=/var/tmp/kcr-cache /opt/kcr/scripts/install-modules.sh uninstall \
+		>>"$LOGDIR/install.log" 2>&1 ||
+		{ cat "$LOGDIR/install.log" >&2; fail "install-modules.sh uninstall in the root"; }
+	expect_path kvm "$(stock_dir)/kvm.ko.xz"
+	[ ! -e "$M/lib/modules/$KREL/updates" ] ||
+		fail "left behind by uninstall: $(find "$M/lib/modules/$KREL/updates")"
+}
+
+# make install / make uninstall, modules and helper, into a scratch DESTDIR.
+make_install_destdir() {
+	local dest left
+	dest=$(mktemp -d /var/tmp/kcr-destdir.XXXXXX)
+	make -s -C "$KCR_ROOT" install DESTDIR="$dest" MODDIR="$DKMS_MODS" >"$LOGDIR/destdir.log" 2>&1 ||
+		{ cat "$LOGDIR/destdir.log" >&2; fail "make install DESTDIR=$dest"; }
+	for f in "lib/modules/$KREL/updates/kvm-coco-reset/kvm.ko" usr/local/bin/kvm-coco-reset; do
+		[ -f "$dest/$f" ] || fail "make install did not install $f"
+	done
+	make -s -C "$KCR_ROOT" uninstall DESTDIR="$dest" >>"$LOGDIR/destdir.log" 2>&1 ||
+		{ cat "$LOGDIR/destdir.log" >&2; fail "make uninstall DESTDIR=$dest"; }
+	left=$(find "$dest" ! -type d)
+	[ -z "$left" ] || fail "left behind by make uninstall: $left"
+	[ ! -e "$dest/lib" ] || fail "left behind by make uninstall: $(find "$dest/lib")"
+	# The helper's uninstall removes its files, not the directories
+	# install -d made (user/helper/Makefile): empty ones are allowed.
+	log "make install/uninstall DESTDIR: no file left; empty directories: $(find "$dest" -mindepth 1 -type d | wc -l)"
+	rm -rf "$dest"
+}
+
+step dkms-source-package source_pkg
+step dkms-root root
+step dkms-enter enter
+step dkms-add add
+step dkms-refusals refusals
+step dkms-build build
+step dkms-install install
+step dkms-ours ours
+step dkms-testhost testhost
+step dkms-remove remove
+step dkms-make-install make_install_in_root
+step dkms-make-install-destdir make_install_destdir
+log "test-dkms: all checks passed (kvm-coco-reset $VER on $KREL)"
