@@ -9,10 +9,11 @@
 #  - kernels the series is not for are refused, each with its reason: a
 #    6.12 kernel (BUILD_EXCLUSIVE_KERNEL), a 7.3 kernel whose source is
 #    another version, a source the series does not apply to;
-#  - dkms add, build, install for $KREL; depmod resolves kvm, kvm_amd and
-#    kvm_intel to DKMS's copies; kvm.ko is ours (the kvm_reset_vm
-#    tracepoint, which the stock one lacks), has the stock vermagic, is
-#    signed with DKMS's MOK key and exports what make modules' kvm.ko does;
+#  - dkms add of the tarball, dkms build and install for $KREL; depmod
+#    resolves kvm, kvm_amd and kvm_intel to DKMS's copies; kvm.ko is ours
+#    (the kvm_reset_vm tracepoint, which the stock one lacks), has the
+#    stock vermagic, is signed with DKMS's MOK key and exports what make
+#    modules' kvm.ko does;
 #  - the test host boots Debian's kernel with DKMS's kvm.ko and kvm-amd.ko
 #    and runs testhost/dkms.list;
 #  - dkms remove --all puts the stock modules back (dpkg --verify) and
@@ -137,7 +138,7 @@ enter() {
 	bind /dev /dev
 	bind "$CACHE_DIR/ccache" /ccache
 	cp /etc/resolv.conf "$M/etc/" 2>/dev/null || true
-	tar -C "$BUILD_DIR/dkms" -cf - "kvm-coco-reset-$VER" | tar -C "$M/usr/src" -xf -
+	cp "$BUILD_DIR/dkms/kvm-coco-reset-$VER.tar.gz" "$M/var/tmp/"
 	# The root's own tools for the make install check.
 	mkdir -p "$M/opt/kcr/scripts"
 	cp "$KCR_ROOT/scripts/lib.sh" "$KCR_ROOT/scripts/install-modules.sh" "$M/opt/kcr/scripts/"
@@ -163,7 +164,9 @@ expect_path() {
 }
 
 add() {
-	dkms_log dkms-add dkms add -m kvm-coco-reset -v "$VER" || fail "dkms add (see $LOGDIR/dkms-add.log)"
+	# As an operator would: the tarball, which dkms unpacks into /usr/src.
+	dkms_log dkms-add dkms add "/var/tmp/kvm-coco-reset-$VER.tar.gz" ||
+		fail "dkms add (see $LOGDIR/dkms-add.log)"
 	in_root dkms status kvm-coco-reset | has "kvm-coco-reset/$VER: added" ||
 		fail "dkms status does not show kvm-coco-reset/$VER added"
 }
@@ -343,6 +346,7 @@ make_install_destdir() {
 	rm -rf "$dest"
 }
 
+[ "$(id -u)" = 0 ] || die "test-dkms needs root (mmdebstrap, chroot, mounts)"
 step dkms-source-package source_pkg
 step dkms-root root
 step dkms-enter enter
