@@ -66,6 +66,8 @@ sign() {
 	local ko=$1 sign_file hash
 	sign_file=/lib/modules/$TARGET/build/scripts/sign-file
 	[ -x "$sign_file" ] || die "no $sign_file to sign with (install linux-headers-$TARGET)"
+	[ -z "$(modinfo -F signer "$ko")" ] ||
+		die "$ko is signed already (by $(modinfo -F signer "$ko")): install unsigned modules"
 	hash=$(sed -n 's/^CONFIG_MODULE_SIG_HASH="\(.*\)"$/\1/p' "/lib/modules/$TARGET/build/.config")
 	"$sign_file" "${hash:-sha256}" "$SIGN_KEY" "$SIGN_CERT" "$ko"
 	log "signed $(basename "$ko") with $SIGN_CERT"

@@ -31,6 +31,8 @@ DEB_DIR=$CACHE_DIR/debs
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 MAKE_OUT=$BUILD_DIR/out/arch/x86/kvm
 DKMS_MODS=$BUILD_DIR/dkms-modules
+# The DKMS builds' ccache (shared with make modules': CI keeps it).
+DKMS_CCACHE_DIR=${DKMS_CCACHE_DIR:-$CACHE_DIR/ccache}
 # The pinned debs installed into the root, and what apt adds to them.
 PINNED="linux-headers-$KREL linux-headers-${KREL%-amd64}-common linux-base-$KREL linux-modules-$KREL linux-source-7.3"
 PACKAGES="dkms ccache openssl xz-utils"
@@ -49,7 +51,7 @@ fail() { die "FAILED: $*"; }
 has() { grep -e "$1" >/dev/null; }
 
 # in_root CMD...: run CMD in the root, with ccache on for kernel builds
-# (Debian's headers honour DEBIAN_KERNEL_USE_CCACHE) in $CACHE_DIR/ccache.
+# (Debian's headers honour DEBIAN_KERNEL_USE_CCACHE) in $DKMS_CCACHE_DIR.
 in_root() {
 	chroot "$M" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
@@ -136,7 +138,7 @@ enter() {
 	fi
 	bind /proc /proc
 	bind /dev /dev
-	bind "$CACHE_DIR/ccache" /ccache
+	bind "$DKMS_CCACHE_DIR" /ccache
 	cp /etc/resolv.conf "$M/etc/" 2>/dev/null || true
 	cp "$BUILD_DIR/dkms/kvm-coco-reset-$VER.tar.gz" "$M/var/tmp/"
 	# The root's own tools for the make install check.
@@ -307,17 +309,28 @@ remove() {
 	log "stock modules back: dpkg --verify linux-modules-$KREL clean"
 }
 
-# make install's script in the root, on DKMS's modules: its copies win,
-# and uninstall restores the stock ones.
+# make install's script in the root, on make modules' build, signed with a
+# key of our own as for Secure Boot: its copies win, and uninstall restores
+# the stock ones.
 make_install_in_root() {
-	local dir=/lib/modules/$KREL/updates/kvm-coco-reset
+	local dir=/lib/modules/$KREL/updates/kvm-coco-reset m signer
 	mkdir -p "$M/var/tmp/kcr-mods"
-	cp "$DKMS_MODS"/kvm*.ko "$M/var/tmp/kcr-mods/"
+	cp "$MAKE_OUT"/kvm*.ko "$M/var/tmp/kcr-mods/"
+	in_root openssl req -new -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=kcr test-dkms key/" \
+		-keyout /var/tmp/MOK.priv -outform DER -out /var/tmp/MOK.der >"$LOGDIR/install.log" 2>&1 ||
+		{ cat "$LOGDIR/install.log" >&2; fail "openssl could not make a signing key"; }
 	in_root env MODDIR=/var/tmp/kcr-mods CACHE_DIR=/var/tmp/kcr-cache \
-		/opt/kcr/scripts/install-modules.sh install >"$LOGDIR/install.log" 2>&1 ||
+		SIGN_KEY=/var/tmp/MOK.priv SIGN_CERT=/var/tmp/MOK.der \
+		/opt/kcr/scripts/install-modules.sh install >>"$LOGDIR/install.log" 2>&1 ||
 		{ cat "$LOGDIR/install.log" >&2; fail "install-modules.sh install in the root"; }
 	expect_path kvm "$dir/kvm.ko"
 	expect_path kvm_intel "$dir/kvm-intel.ko"
+	for m in kvm kvm-amd kvm-intel; do
+		signer=$(modinfo -F signer "$M$dir/$m.ko")
+		[ "$signer" = "kcr test-dkms key" ] || fail "$m.ko installed with signer '$signer'"
+	done
+	# The build's own copies stay unsigned.
+	[ -z "$(modinfo -F signer "$M/var/tmp/kcr-mods/kvm.ko")" ] || fail "make install signed its MODDIR's kvm.ko"
 	in_root env CACHE_DIR=/var/tmp/kcr-cache /opt/kcr/scripts/install-modules.sh uninstall \
 		>>"$LOGDIR/install.log" 2>&1 ||
 		{ cat "$LOGDIR/install.log" >&2; fail "install-modules.sh uninstall in the root"; }
