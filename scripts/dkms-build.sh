@@ -6,9 +6,10 @@
 #  1. refuses a kernel that is not Linux $SERIES_BASE (the series' base);
 #  2. takes the kernel's source, of the same version, from Debian's
 #     linux-source-$SERIES_BASE (/usr/src/linux-source-X.Y.tar.xz), or from
-#     $KCR_LINUX_SOURCE (a tarball or an unpacked tree), and unpacks only
-#     what the build reads: arch/x86/kvm, virt/kvm and the files the series
-#     changes (the rest comes from the headers, which are the same source);
+#     $KCR_LINUX_SOURCE (a tarball or an unpacked tree), refusing a source
+#     of another version than the kernel's, and unpacks only what the build
+#     reads: arch/x86/kvm, virt/kvm and the files the series changes (the
+#     rest comes from the headers, which are the same source);
 #  3. applies the series, refusing a source it does not apply to;
 #  4. builds with the repository's Kbuild against KDIR, as make modules does;
 #  5. checks that the modules' vermagic is the stock kvm.ko's.
@@ -25,7 +26,7 @@ OUT=$PKG/out/arch/x86/kvm
 # The series is against this Linux X.Y (lib.sh's KREL is the tested kernel).
 SERIES_BASE=$(echo "$KREL" | cut -d. -f1,2)
 SERIES_DIR=$PKG/patches
-SOURCE=
+SOURCE='' TOP=''
 
 refuse() { die "refusing kernel $TARGET: $*"; }
 
@@ -66,40 +67,48 @@ find_source() {
 	log "source: $SOURCE"
 }
 
-# What the build reads from the source: the top Makefile (its version),
-# KVM's two directories and every file the series creates or changes.
+# What the build reads from the source: KVM's two directories and every
+# file the series creates or changes (and the top Makefile, read first).
 wanted() {
 	local p
-	printf '%s\n' Makefile arch/x86/kvm virt/kvm
+	printf '%s\n' arch/x86/kvm virt/kvm
 	for p in $(series); do
 		sed -n 's|^+++ b/||p' "$SERIES_DIR/$p"
 	done | sort -u
 }
 
-unpack() {
-	local top
-	rm -rf "$SRC" "$PKG/out"
-	mkdir -p "$SRC"
+# extract PATH...: copy the PATHs that exist from the source into $SRC
+# (files the series creates are not in it).
+extract() {
 	if [ -d "$SOURCE" ]; then
-		(cd "$SOURCE" && wanted | while read -r f; do
+		(cd "$SOURCE" && for f in "$@"; do
 			if [ -e "$f" ]; then cp -a --parents "$f" "$SRC/"; fi
 		done)
 		return 0
 	fi
-	# The tarball's top directory (linux-source-X.Y/ in Debian's).
-	top=$({ tar -tf "$SOURCE" 2>/dev/null || true; } | head -n1)
-	top=${top%%/*}
-	[ -n "$top" ] || refuse "$SOURCE is not a tarball"
-	# Files the series creates are missing from the source: tar names each
-	# member it did not find and fails; only the version and KVM's
-	# directories must be there.
-	wanted | sed "s|^|$top/|" |
+	# tar names each member it did not find and fails.
+	printf "$TOP/%s\n" "$@" |
 		tar -C "$SRC" --strip-components=1 -xf "$SOURCE" -T - 2>"$SRC.tar-errors" || true
 	grep -v 'Not found in archive\|Exiting with failure' "$SRC.tar-errors" >&2 || true
 	rm -f "$SRC.tar-errors"
-	if [ ! -f "$SRC/Makefile" ] || [ ! -d "$SRC/arch/x86/kvm" ] || [ ! -d "$SRC/virt/kvm" ]; then
-		refuse "$SOURCE holds no kernel source (Makefile, arch/x86/kvm, virt/kvm)"
+}
+
+# The top Makefile first (tar stops at it, early in the archive): the
+# version decides before the long read of the whole tarball.
+unpack_makefile() {
+	rm -rf "$SRC" "$PKG/out"
+	mkdir -p "$SRC"
+	if [ ! -d "$SOURCE" ]; then
+		# The tarball's top directory (linux-source-X.Y/ in Debian's).
+		TOP=$({ tar -tf "$SOURCE" 2>/dev/null || true; } | head -n1)
+		TOP=${TOP%%/*}
+		[ -n "$TOP" ] || refuse "$SOURCE is not a tarball"
+		tar -C "$SRC" --strip-components=1 --occurrence=1 -xf "$SOURCE" "$TOP/Makefile" ||
+			refuse "$SOURCE has no top-level Makefile: not a kernel source"
+	else
+		extract Makefile
 	fi
+	[ -f "$SRC/Makefile" ] || refuse "$SOURCE has no top-level Makefile: not a kernel source"
 }
 
 source_version() {
@@ -109,6 +118,14 @@ source_version() {
 	[ "$v" = "$KVER" ] ||
 		refuse "the source $SOURCE is Linux ${v:-unknown}, the kernel Linux $KVER;" \
 			"install the linux-source package of the kernel's version"
+}
+
+unpack() {
+	# shellcheck disable=SC2046 # one path a word
+	extract $(wanted)
+	if [ ! -d "$SRC/arch/x86/kvm" ] || [ ! -d "$SRC/virt/kvm" ]; then
+		refuse "$SOURCE holds no arch/x86/kvm and virt/kvm"
+	fi
 }
 
 apply_series() {
@@ -145,8 +162,9 @@ check_vermagic() {
 
 step dkms-check-kernel check_kernel
 step dkms-find-source find_source
-step dkms-unpack unpack
+step dkms-unpack-makefile unpack_makefile
 step dkms-source-version source_version
+step dkms-unpack unpack
 step dkms-apply-series apply_series
 step dkms-build build
 step dkms-vermagic check_vermagic

@@ -8,7 +8,7 @@
 # by its inputs, and used through an overlay so every run starts clean:
 #  - kernels the series is not for are refused, each with its reason: a
 #    6.12 kernel (BUILD_EXCLUSIVE_KERNEL), a 7.3 kernel whose source is
-#    another version, a source the series does not apply to;
+#    another version, no source, a source the series does not apply to;
 #  - dkms add of the tarball, dkms build and install for $KREL; depmod
 #    resolves kvm, kvm_amd and kvm_intel to DKMS's copies; kvm.ko is ours
 #    (the kvm_reset_vm tracepoint, which the stock one lacks), has the
@@ -209,6 +209,11 @@ refusals() {
 	in_root ln -s "$fake" "/lib/modules/$FAKE_KREL/build"
 	refused refuse-other-source "$FAKE_KREL" \
 		"refusing kernel $FAKE_KREL: the source /usr/src/linux-source-7.3.tar.xz is Linux 7.3.4, the kernel Linux 7.3.99"
+	# No source at all.
+	in_root mv /usr/src/linux-source-7.3.tar.xz /var/tmp/
+	refused refuse-no-source "$KREL" \
+		"refusing kernel $KREL: no Linux 7.3 source: install Debian's linux-source-7.3 of version 7.3.4"
+	in_root mv /var/tmp/linux-source-7.3.tar.xz /usr/src/
 	# The right version, but a source the series does not apply to: 7.3.4
 	# with guest_memfd.c (patch 0001's) emptied, as KCR_LINUX_SOURCE.
 	in_root sh -c "mkdir -p $bad && tar -C $bad --strip-components=1 -xf /usr/src/linux-source-7.3.tar.xz \
