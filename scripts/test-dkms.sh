@@ -4,7 +4,7 @@
 # In a Debian trixie root made with mmdebstrap, with dkms and Debian's
 # 7.3.4 headers, modules and linux-source-7.3 installed (the pinned debs of
 # deps/sources.lock; apt fetches the rest, linux-kbuild included, from
-# trixie and trixie-backports), cached under $CACHE_DIR/dkms-root and keyed
+# trixie and trixie-backports), cached in $CACHE_DIR/dkms-root and keyed
 # by its inputs, and used through an overlay so every run starts clean:
 #  - kernels the series is not for are refused, each with its reason: a
 #    6.12 kernel (BUILD_EXCLUSIVE_KERNEL), a 7.3 kernel whose source is
@@ -26,7 +26,9 @@
 . "$(dirname "$0")/lib.sh"
 
 LOGDIR=${LOGDIR:-$BUILD_DIR/logs}/dkms
-ROOT_CACHE=$CACHE_DIR/dkms-root
+# The root and its key, in one directory (for a CI cache to keep).
+ROOT_CACHE=$CACHE_DIR/dkms-root/root
+ROOT_KEY=$CACHE_DIR/dkms-root/key
 DEB_DIR=$CACHE_DIR/debs
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 MAKE_OUT=$BUILD_DIR/out/arch/x86/kvm
@@ -108,13 +110,14 @@ make_root() {
 root() {
 	local key
 	key=$(root_key)
-	if [ "$(cat "$ROOT_CACHE.key" 2>/dev/null)" = "$key" ] && [ -d "$ROOT_CACHE" ]; then
+	if [ "$(cat "$ROOT_KEY" 2>/dev/null)" = "$key" ] && [ -d "$ROOT_CACHE" ]; then
 		log "root: cached $ROOT_CACHE ($key)"
 		return 0
 	fi
-	rm -f "$ROOT_CACHE.key"
+	rm -f "$ROOT_KEY"
+	mkdir -p "$(dirname "$ROOT_CACHE")"
 	make_root
-	echo "$key" >"$ROOT_CACHE.key"
+	echo "$key" >"$ROOT_KEY"
 	log "root $ROOT_CACHE: $(du -sh "$ROOT_CACHE" | cut -f1), key $key"
 }
 
@@ -153,7 +156,7 @@ cleanup() {
 	done
 	[ -n "$WORK" ] && rm -rf --one-file-system "$WORK"
 }
-trap 'rc=$?; cleanup; exit $rc' EXIT
+trap 'rc=$?; [ $rc -ne 0 ] && [ -n "$KCR_STEP" ] && log "step $KCR_STEP: FAILED ($rc)"; cleanup; exit $rc' EXIT
 
 stock_dir() { echo "/lib/modules/$KREL/kernel/arch/x86/kvm"; }
 
@@ -304,7 +307,7 @@ remove() {
 	for m in kvm kvm_amd kvm_intel; do
 		expect_path "$m" "$(stock_dir)/${m//_/-}.ko.xz"
 	done
-	left=$(in_root find "/lib/modules/$KREL" -path "*/updates*" -o -path /var/lib/dkms/kvm-coco-reset)
+	left=$(in_root find "/lib/modules/$KREL" -path "*/updates*")
 	left+=$(in_root find /var/lib/dkms -name 'kvm-coco-reset*')
 	[ -z "$left" ] || fail "left behind by dkms remove: $left"
 	in_root dpkg --verify "linux-modules-$KREL" >"$LOGDIR/dpkg-verify.txt" 2>&1 ||
