@@ -55,15 +55,16 @@ check_kernel() {
 
 find_source() {
 	local s
-	for s in ${KCR_LINUX_SOURCE:-} "/usr/src/linux-source-$SERIES_BASE.tar.xz" \
-		"/usr/src/linux-source-$SERIES_BASE"; do
-		[ -e "$s" ] && SOURCE=$s && break
+	if [ -n "${KCR_LINUX_SOURCE:-}" ]; then
+		[ -e "$KCR_LINUX_SOURCE" ] || refuse "KCR_LINUX_SOURCE=$KCR_LINUX_SOURCE does not exist"
+		SOURCE=$KCR_LINUX_SOURCE
+	fi
+	for s in "/usr/src/linux-source-$SERIES_BASE.tar.xz" "/usr/src/linux-source-$SERIES_BASE"; do
+		if [ -z "$SOURCE" ] && [ -e "$s" ]; then SOURCE=$s; fi
 	done
 	[ -n "$SOURCE" ] || refuse "no Linux $SERIES_BASE source: install Debian's" \
 		"linux-source-$SERIES_BASE of version $KVER, or set KCR_LINUX_SOURCE to" \
 		"the kernel's source (tarball or tree)"
-	[ -z "${KCR_LINUX_SOURCE:-}" ] || [ "$SOURCE" = "$KCR_LINUX_SOURCE" ] ||
-		refuse "KCR_LINUX_SOURCE=$KCR_LINUX_SOURCE does not exist"
 	log "source: $SOURCE"
 }
 
