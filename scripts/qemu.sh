@@ -42,7 +42,7 @@ tree() {
 
 # libkvmcocoreset, installed where QEMU's configure finds it.
 library() {
-	make -s -C "$KCR_ROOT/user/helper" O="$QDIR/helper" KVM_HEADERS="$HDR" \
+	make -s -C "$KCR_ROOT/user/helper" O="$QDIR/helper" \
 		PREFIX="$QDIR/prefix" LIBDIR="$QDIR/prefix/lib" install
 }
 
