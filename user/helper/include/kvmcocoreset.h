@@ -90,14 +90,6 @@ int kcr_stats_read(int vm_fd, struct kcr_stats *stats);
 int kcr_stats_read_path(const char *stats_path, struct kcr_stats *stats);
 
 /*
- * As kcr_stats_read_path() for the VM that process @pid created as fd
- * @vm_fd: KVM names the directory after both, so this finds it only while
- * the VM keeps that fd number and @pid is the pid in KVM's namespace.
- * Prefer kcr_stats_read_path() with the uevent's STATS_PATH.
- */
-int kcr_stats_read_debugfs(pid_t pid, int vm_fd, struct kcr_stats *stats);
-
-/*
  * The number of process @pid's VM fd: @target_fd if it is one, else the
  * only VM it has (fds of the same open file, such as dup()s, are one VM:
  * the first of them is returned).  Errors: -ESRCH no such process, -EPERM not allowed,

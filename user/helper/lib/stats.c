@@ -115,11 +115,3 @@ int kcr_stats_read_path(const char *stats_path, struct kcr_stats *stats)
 		return -EINVAL;
 	return read_dir(dir, stats);
 }
-
-int kcr_stats_read_debugfs(pid_t pid, int vm_fd, struct kcr_stats *stats)
-{
-	char dir[128];
-
-	snprintf(dir, sizeof(dir), KCR_DEBUGFS "/kvm/%d-%d", (int)pid, vm_fd);
-	return read_dir(dir, stats);
-}

@@ -8,7 +8,7 @@
  *
  * Checked, per variant: three boots with the right counts; two RESET
  * events, both in place; the VM and vCPU files of the QEMU process the same
- * ones at the end; the VM's vm_resets statistic.  The time from the
+ * ones at the end; two reset uevents and the VM's vm_resets statistic.  The time from the
  * guest's "reboot" line to its next "boot" line (firmware and kernel boot
  * included) is printed for each reboot.
  *
@@ -29,6 +29,7 @@
 
 FIXTURE(guest) {
 	struct qemu q;
+	struct kcr_monitor *mon;
 };
 
 FIXTURE_VARIANT(guest) {
@@ -77,12 +78,15 @@ FIXTURE_SETUP(guest)
 	int r;
 
 	self->q.pid = 0;
+	self->mon = NULL;
 	if (access(binary, X_OK))
 		SKIP(return, "no patched QEMU at %s (KCR_QEMU)", binary);
 	snprintf(kernel, sizeof(kernel), "%s/vmlinuz", datadir);
 	snprintf(initrd, sizeof(initrd), "%s/linux-init.cpio.gz", datadir);
 	if (access(kernel, R_OK) || access(initrd, R_OK))
 		SKIP(return, "no guest kernel or initramfs in %s", datadir);
+	r = kcr_monitor_open(&self->mon);
+	ASSERT_EQ(0, r) TH_LOG("uevent monitor: %s", kcr_strerror(r));
 	r = qemu_start(&self->q, binary, NULL, args);
 	ASSERT_EQ(0, r) TH_LOG("starting QEMU: %s", strerror(-r));
 }
@@ -92,10 +96,12 @@ FIXTURE_TEARDOWN(guest)
 	if (self->q.log && _metadata->exit_code != KSFT_PASS)
 		fprintf(stderr, "# guest console:\n%s", self->q.log);
 	qemu_cleanup(&self->q);
+	kcr_monitor_close(self->mon);
 }
 
 TEST_F_TIMEOUT(guest, reboots, BOOTS * TIMEOUT_S)
 {
+	struct qemu_uevents uev = { .pid = self->q.pid };
 	int vm_fd, vcpu_fd, vm_copy, vcpu_copy;
 	struct kcr_stats stats;
 	char reply[4096];
@@ -149,7 +155,10 @@ TEST_F_TIMEOUT(guest, reboots, BOOTS * TIMEOUT_S)
 	EXPECT_TRUE(qemu_same_file(self->q.pid, vm_fd, vm_copy));
 	EXPECT_TRUE(qemu_same_file(self->q.pid, vcpu_fd, vcpu_copy));
 
-	r = kcr_stats_read_debugfs(self->q.pid, vm_fd, &stats);
+	r = kcr_monitor_dispatch(self->mon, qemu_count_resets, &uev);
+	ASSERT_LE(0, r) TH_LOG("uevents: %s", kcr_strerror(r));
+	EXPECT_EQ(BOOTS - 1, uev.resets);
+	r = kcr_stats_read_path(uev.stats_path, &stats);
 	ASSERT_EQ(0, r) TH_LOG("vm_resets: %s", kcr_strerror(r));
 	EXPECT_EQ(BOOTS - 1, (int)stats.resets);
 

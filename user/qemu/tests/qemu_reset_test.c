@@ -44,18 +44,6 @@ static const char *env_or(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
-struct uevents {
-	pid_t pid;
-	int resets;
-};
-
-static void count_reset(const struct kcr_event *ev, void *opaque)
-{
-	struct uevents *u = opaque;
-
-	if (ev->type == KCR_EVENT_RESET && ev->pid == u->pid)
-		u->resets++;
-}
 
 FIXTURE(qemu) {
 	struct qemu q;
@@ -144,7 +132,7 @@ FIXTURE_TEARDOWN(qemu)
 
 TEST_F_TIMEOUT(qemu, reboots, 2 * TIMEOUT_S + 60)
 {
-	struct uevents uev = { .pid = self->q.pid };
+	struct qemu_uevents uev = { .pid = self->q.pid };
 	int vm_fd, vcpu_fd, vm_copy, vcpu_copy;
 	struct kcr_stats stats;
 	char reply[4096];
@@ -201,12 +189,16 @@ TEST_F_TIMEOUT(qemu, reboots, 2 * TIMEOUT_S + 60)
 	EXPECT_TRUE(qemu_same_file(self->q.pid, vcpu_fd, vcpu_copy));
 
 	/* KVM's account: uevents and the statistic. */
-	r = kcr_stats_read_debugfs(self->q.pid, vm_fd, &stats);
-	ASSERT_EQ(0, r) TH_LOG("vm_resets: %s", kcr_strerror(r));
-	EXPECT_EQ(variant->in_place ? REBOOTS : 0, (int)stats.resets);
-	r = kcr_monitor_dispatch(self->mon, count_reset, &uev);
+	r = kcr_monitor_dispatch(self->mon, qemu_count_resets, &uev);
 	ASSERT_LE(0, r) TH_LOG("uevents: %s", kcr_strerror(r));
 	EXPECT_EQ(variant->in_place ? REBOOTS : 0, uev.resets);
+	if (variant->in_place) {
+		/* The VM's debugfs directory, as its reset uevents name it. */
+		r = kcr_stats_read_path(uev.stats_path, &stats);
+		ASSERT_EQ(0, r) TH_LOG("vm_resets of %s: %s", uev.stats_path,
+				       kcr_strerror(r));
+		EXPECT_EQ(REBOOTS, (int)stats.resets);
+	}
 
 	EXPECT_EQ(0, qemu_quit(&self->q));
 	close(vm_copy);

@@ -274,3 +274,13 @@ bool qemu_same_file(pid_t pid, int fd, int copy)
 	return fd >= 0 &&
 	       !syscall(SYS_kcmp, getpid(), pid, KCMP_FILE, copy, fd);
 }
+
+void qemu_count_resets(const struct kcr_event *ev, void *opaque)
+{
+	struct qemu_uevents *u = opaque;
+
+	if (ev->type != KCR_EVENT_RESET || ev->pid != u->pid)
+		return;
+	u->resets++;
+	snprintf(u->stats_path, sizeof(u->stats_path), "%s", ev->stats_path);
+}

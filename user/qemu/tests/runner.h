@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "kvmcocoreset.h"
+
 struct qemu {
 	pid_t pid;
 	int qmp;		/* QMP socket */
@@ -52,6 +54,16 @@ int qemu_quit(struct qemu *q);
 
 /* Kill and reap if still running, free everything. */
 void qemu_cleanup(struct qemu *q);
+
+/* KVM's reset uevents for one QEMU process (kcr_monitor_dispatch). */
+struct qemu_uevents {
+	pid_t pid;		/* the QEMU process */
+	int resets;
+	char stats_path[sizeof(((struct kcr_event *)0)->stats_path)];
+};
+
+/* A kcr_event_fn: count @ev if it is a reset of @opaque's process. */
+void qemu_count_resets(const struct kcr_event *ev, void *opaque);
 
 /*
  * The fd of process @pid whose /proc link reads @target, or -1 (for the
