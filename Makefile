@@ -33,7 +33,7 @@ QEMU_LIST     := testhost/qemu.list
 
 .PHONY: help deps fetch kdir stage modules selftests selftests-kcr checkpatch build-checks \
 	debug-kernel test-upstream test-kcr test-debug debug-negative test-helper test-kdir-check \
-	sevmodel test-sevmodel qemu test-qemu bench-qemu qemu-each-patch qemu11 \
+	sevmodel test-sevmodel qemu test-qemu test-qemu-linux bench-qemu qemu-each-patch qemu11 \
 	testhost-run demo dkms-source dkms-tarball install uninstall test-dkms \
 	check kernel-tree qemu-tree export-qemu-series \
 	export-series clean distclean
@@ -62,6 +62,7 @@ help:
 	@echo '  make test-sevmodel  run the SEV selftests on the test host against that model'
 	@echo '  make qemu           patched QEMU 10.2.2 (user/qemu) for the test host'
 	@echo '  make test-qemu      patched QEMU reboots its guest in place on the test host'
+	@echo '  make test-qemu-linux  ... a Linux guest (not in check: the test host cannot boot it)'
 	@echo '  make bench-qemu     cost of a reboot: in place, ordinary reset (one test-host boot)'
 	@echo '  make qemu-each-patch  build QEMU after each patch of user/qemu'
 	@echo '  make test-helper    unit tests of user/helper (ASan, UBSan)'
@@ -170,6 +171,12 @@ qemu: selftests-kcr
 
 test-qemu: modules qemu
 	$(call testhost_suite,qemu,$(QEMU_LIST))
+
+# A Linux guest rebooting in place: not in make check, because a nested
+# Linux deadlocks in early boot on the emulated test host
+# (Documentation/qemu-hook.md).
+test-qemu-linux: modules qemu
+	$(call testhost_suite,qemu-linux,testhost/qemu-linux.list)
 
 # Every QEMU patch builds on its own (after make qemu).
 qemu-each-patch: qemu

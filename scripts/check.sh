@@ -32,7 +32,7 @@ static_pid=$!
 host_rc=0
 lane testhost "$MAKE" --no-print-directory KDIR="$KDIR" \
 	test-helper test-upstream test-kcr test-sevmodel test-debug debug-negative \
-	test-qemu ||
+	test-qemu test-dkms ||
 	host_rc=$?
 static_rc=0
 wait "$static_pid" || static_rc=$?
