@@ -3,7 +3,7 @@
 set -euo pipefail
 
 KCR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CACHE_DIR=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-coco-reset}
+CACHE_DIR=${CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache}/kvm-coco-reset}
 BUILD_DIR=${BUILD_DIR:-$CACHE_DIR/build}
 KREL=7.3.4+deb13-amd64
 # Debian's source of $KREL, unpacked, and its headers package's build tree.
