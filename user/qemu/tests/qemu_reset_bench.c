@@ -76,7 +76,7 @@ static long faults_of(pid_t pid)
 	FILE *f;
 	int fd;
 
-	fd = qemu_find_fd(pid, "anon_inode:kvm-vm");
+	fd = kcr_find_vm_fd(pid, -1);
 	if (fd < 0)
 		return -1;
 	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/pf_fixed",
