@@ -89,11 +89,12 @@ enum qmp_in_place {
 int qmp_connect(const char *path);
 /*
  * On a connected QMP socket: qmp_capabilities, system_reset, and wait
- * for the RESET event (each step at most @timeout_ms).  0 and *in_place,
- * or a negative errno; -EPROTO with QEMU's error in @msg.
+ * for the RESET event it causes (a guest's own reset does not count), all
+ * within @timeout_ms.  0 and *in_place, or a negative errno; -EPROTO with
+ * QEMU's error, or what was wrong with its messages, in @err.
  */
 int qmp_system_reset(int fd, int timeout_ms, enum qmp_in_place *in_place,
-		     char *msg, size_t msg_len);
+		     char *err, size_t err_len);
 
 int cmd_caps(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);

@@ -32,8 +32,7 @@ int cmd_reset(int argc, char **argv)
 	r = qmp_system_reset(fd, QMP_TIMEOUT_MS, &in_place, msg, sizeof(msg));
 	close(fd);
 	if (r == -EPROTO)
-		return fail_msg(r, "QMP socket %s: system_reset: QEMU answered: %s",
-				opts.qmp, msg);
+		return fail_msg(r, "QMP socket %s: system_reset: %s", opts.qmp, msg);
 	if (r)
 		return fail(r, NULL, "QMP socket %s: system_reset", opts.qmp);
 

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -23,7 +24,13 @@
 	"\"event\": \"RESET\", \"data\": {\"guest\": false, " \
 	"\"reason\": \"host-qmp-system-reset\"" data "}}"
 
-/* Play @script on @fd; exit 0 if every expected command came. */
+#define BIG_MESSAGE	(70 * 1024)
+
+/*
+ * Play @script on @fd; exit 0 if every expected command came.  Besides
+ * "<" and ">": "+" sends a message of BIG_MESSAGE bytes, "." sends a
+ * newline every 20 ms for a second.
+ */
 static void serve(int fd, const char *const *script)
 {
 	FILE *in = fdopen(dup(fd), "r");
@@ -32,7 +39,15 @@ static void serve(int fd, const char *const *script)
 	for (; *script; script++) {
 		const char *s = *script + 2;
 
-		if (**script == '>') {
+		if (**script == '+') {
+			if (dprintf(fd, "{\"event\": \"X\", \"data\": \"%0*d\"}\n",
+				    BIG_MESSAGE, 0) < 0)
+				_exit(1);
+		} else if (**script == '.') {
+			for (int i = 0; i < 50; i++, usleep(20000))
+				if (write(fd, "\n", 1) != 1)
+					_exit(0);
+		} else if (**script == '>') {
 			if (dprintf(fd, "%s\r\n", s) < 0)
 				_exit(1);
 		} else if (!fgets(line, sizeof(line), in) || !strstr(line, s)) {
@@ -124,12 +139,21 @@ TEST(qemu_error)
 	struct run run = run_script(script, 5000);
 
 	EXPECT_EQ(-EPROTO, run.r);
-	EXPECT_STREQ("no \"reset\" now", run.msg);
+	EXPECT_STREQ("QEMU answered: no \"reset\" now", run.msg);
 }
 
 TEST(not_qmp)
 {
 	static const char *const script[] = { "> SSH-2.0-OpenSSH_9.2", NULL };
+	struct run run = run_script(script, 5000);
+
+	EXPECT_EQ(-EPROTO, run.r);
+	EXPECT_STREQ("not a QMP message", run.msg);
+}
+
+TEST(not_a_greeting)
+{
+	static const char *const script[] = { "> {\"return\": {}}", NULL };
 	struct run run = run_script(script, 5000);
 
 	EXPECT_EQ(-EPROTO, run.r);
@@ -156,6 +180,91 @@ TEST(no_event_in_time)
 	struct run run = run_script(script, 200);
 
 	EXPECT_EQ(-ETIMEDOUT, run.r);
+}
+
+/* A monitor with pretty=on spreads each message over lines. */
+TEST(pretty_printed)
+{
+	static const char *const script[] = {
+		"> {\n    \"QMP\": {\n        \"capabilities\": [\n        ]\n    }\n}",
+		"< qmp_capabilities", "> {\n    \"return\": {\n    }\n}",
+		"< system_reset", "> {\n    \"return\": {\n    }\n}",
+		"> {\n    \"event\": \"RESET\",\n    \"data\": {\n"
+		"        \"guest\": false,\n        \"reason\": \"host-qmp-system-reset\",\n"
+		"        \"in-place\": true\n    }\n}", NULL,
+	};
+	struct run run = run_script(script, 5000);
+
+	EXPECT_EQ(0, run.r);
+	EXPECT_EQ(QMP_IN_PLACE_YES, run.in_place);
+	EXPECT_EQ(0, run.server);
+}
+
+/* The guest's own reboot, reported in the same window, is not the answer. */
+TEST(guest_reset_in_between)
+{
+	static const char *const script[] = {
+		GREETING, CAPS, "< system_reset",
+		"> {\"event\": \"RESET\", \"data\": {\"guest\": true, "
+		"\"reason\": \"guest-reset\", \"in-place\": false}}",
+		"> {\"return\": {}}", RESET_EVENT(", \"in-place\": true"), NULL,
+	};
+	struct run run = run_script(script, 5000);
+
+	EXPECT_EQ(0, run.r);
+	EXPECT_EQ(QMP_IN_PLACE_YES, run.in_place);
+	EXPECT_EQ(0, run.server);
+}
+
+/* A member name inside a string value is not a member. */
+TEST(member_names_in_strings)
+{
+	static const char *const script[] = {
+		GREETING, CAPS, "< system_reset", "> {\"return\": {}}",
+		"> {\"event\": \"BLOCK_JOB\", \"data\": {\"id\": "
+		"\"\\\"event\\\": \\\"RESET\\\"\"}}",
+		RESET_EVENT(""), NULL,
+	};
+	struct run run = run_script(script, 5000);
+
+	EXPECT_EQ(0, run.r);
+	EXPECT_EQ(QMP_IN_PLACE_UNKNOWN, run.in_place);
+}
+
+TEST(message_too_long)
+{
+	static const char *const script[] = { GREETING, CAPS, "< system_reset", "+", NULL };
+	struct run run = run_script(script, 5000);
+
+	EXPECT_EQ(-EPROTO, run.r);
+	EXPECT_STREQ("a message longer than 65536 bytes", run.msg);
+}
+
+TEST(not_json)
+{
+	static const char *const script[] = { GREETING, CAPS, "< system_reset",
+					      "> [1, 2]", NULL };
+	struct run run = run_script(script, 5000);
+
+	EXPECT_EQ(-EPROTO, run.r);
+	EXPECT_STREQ("not a QMP message", run.msg);
+}
+
+/* The timeout bounds the whole exchange, not each wait for a byte. */
+TEST(timeout_is_a_deadline)
+{
+	static const char *const script[] = {
+		GREETING, CAPS, "< system_reset", "> {\"return\": {}}", ".", NULL,
+	};
+	struct timespec t0, t1;
+	struct run run;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	run = run_script(script, 300);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	EXPECT_EQ(-ETIMEDOUT, run.r);
+	/* The fake trickles for a second: a per-poll timeout never fires. */
+	EXPECT_GT(1000, (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 }
 
 TEST(connect_to_socket)
