@@ -34,6 +34,26 @@ static const char *option_name(int c)
 	return NULL;
 }
 
+/*
+ * What getopt_long() refused, in its words: @c is ':' or '?', @arg the
+ * argument it stopped at.  optopt is the option's value for a known long
+ * option, the letter for an unknown short one, 0 for an unknown long one.
+ */
+static void bad_option(int c, const char *arg, FILE *err)
+{
+	const char *name = option_name(optopt);
+
+	if (c == ':')
+		fprintf(err, PROG ": option '--%s' requires an argument\n", name);
+	else if (name)
+		fprintf(err, PROG ": option '--%s' doesn't allow an argument\n", name);
+	else if (optopt)
+		fprintf(err, PROG ": invalid option -- '%c'\n", optopt);
+	else
+		fprintf(err, PROG ": unrecognized option '%.*s'\n",
+			(int)strcspn(arg, "="), arg);
+}
+
 int parse_options(int argc, char **argv, const char *allowed,
 		  const char *required, struct options *opts, FILE *err)
 {
@@ -44,15 +64,13 @@ int parse_options(int argc, char **argv, const char *allowed,
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", all_options, NULL)) != -1) {
-		name = option_name(c);
-		if (c == ':') {
-			fprintf(err, PROG ": option '%s' requires an argument\n",
-				argv[optind - 1]);
+		if (c == ':' || c == '?') {
+			bad_option(c, argv[optind - 1], err);
 			return -1;
 		}
-		if (c == '?' || (c != 'h' && !listed(allowed, name))) {
-			fprintf(err, PROG ": unrecognized option '%s'\n",
-				argv[optind - 1]);
+		name = option_name(c);
+		if (c != 'h' && !listed(allowed, name)) {
+			fprintf(err, PROG ": unrecognized option '--%s'\n", name);
 			return -1;
 		}
 		switch (c) {

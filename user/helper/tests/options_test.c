@@ -78,7 +78,17 @@ TEST(errors)
 	EXPECT_STREQ("kvm-coco-reset: unrecognized option '--json'\n", err);
 	EXPECT_EQ(-1, parse("json", "", &o, 2, "caps", "--bogus"));
 	EXPECT_STREQ("kvm-coco-reset: unrecognized option '--bogus'\n", err);
+	EXPECT_EQ(-1, parse("json", "", &o, 2, "caps", "--bogus=1"));
+	EXPECT_STREQ("kvm-coco-reset: unrecognized option '--bogus'\n", err);
 	EXPECT_EQ(-1, parse("json", "", &o, 2, "caps", "-x"));
+	EXPECT_STREQ("kvm-coco-reset: invalid option -- 'x'\n", err);
+	/* An option another subcommand takes, with its value: the option is named. */
+	EXPECT_EQ(-1, parse("json", "", &o, 3, "caps", "--path", "/kvm/1-2"));
+	EXPECT_STREQ("kvm-coco-reset: unrecognized option '--path'\n", err);
+	EXPECT_EQ(-1, parse("json", "", &o, 2, "caps", "--json=yes"));
+	EXPECT_STREQ("kvm-coco-reset: option '--json' doesn't allow an argument\n", err);
+	EXPECT_EQ(-1, parse("path", "path", &o, 2, "stats", "--pa"));
+	EXPECT_STREQ("kvm-coco-reset: option '--path' requires an argument\n", err);
 	EXPECT_EQ(-1, parse("json", "", &o, 2, "caps", "extra"));
 	EXPECT_STREQ("kvm-coco-reset: unexpected argument 'extra'\n", err);
 	EXPECT_EQ(-1, parse("qmp json", "qmp", &o, 2, "reset", "--pid"));
