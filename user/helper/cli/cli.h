@@ -24,6 +24,7 @@ enum {
 /* Options the subcommands take. */
 struct options {
 	const char *path;	/* --path: a VM's STATS_PATH */
+	const char *debugfs;	/* --debugfs: where debugfs is mounted */
 	const char *qmp;	/* --qmp: QEMU's QMP socket */
 	int json;		/* --json */
 };

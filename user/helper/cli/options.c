@@ -9,6 +9,7 @@
 
 static const struct option all_options[] = {
 	{ "path", required_argument, NULL, 'p' },
+	{ "debugfs", required_argument, NULL, 'd' },
 	{ "qmp", required_argument, NULL, 'q' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
@@ -78,6 +79,9 @@ int parse_options(int argc, char **argv, const char *allowed,
 			return 1;
 		case 'p':
 			opts->path = optarg;
+			break;
+		case 'd':
+			opts->debugfs = optarg;
 			break;
 		case 'q':
 			opts->qmp = optarg;

@@ -6,28 +6,31 @@
 #include "kvmcocoreset.h"
 
 static const char usage[] =
-	"usage: " PROG " stats --path STATS_PATH [--json]\n"
+	"usage: " PROG " stats --path STATS_PATH [--debugfs DIR] [--json]\n"
 	"Print the reset counters of a KVM VM from debugfs; STATS_PATH is the\n"
-	"one its uevents carry (e.g. /kvm/4242-11, as \"monitor\" prints it).\n"
+	"one its uevents carry (e.g. /kvm/4242-11, as \"monitor\" prints it),\n"
+	"DIR where debugfs is mounted (default " KCR_DEBUGFS ").\n"
 	"(KVM answers KVM_GET_STATS_FD only to the VM's creator.)\n";
 
 int cmd_stats(int argc, char **argv)
 {
+	const char *debugfs;
 	struct kcr_stats st;
 	struct options opts;
 	int r;
 
-	r = parse_options(argc, argv, "path json", "path", &opts, stderr);
+	r = parse_options(argc, argv, "path debugfs json", "path", &opts, stderr);
 	if (r)
 		return usage_exit(r, "stats", usage);
 
-	r = kcr_stats_read_path(opts.path, &st);
+	debugfs = opts.debugfs ? opts.debugfs : KCR_DEBUGFS;
+	r = kcr_stats_read_path(debugfs, opts.path, &st);
 	if (r == -EOPNOTSUPP)
-		return fail_msg(r, KCR_DEBUGFS "%s: no reset counters there "
-				"(KVM lacks the kvm-coco-reset patches)", opts.path);
+		return fail_msg(r, "%s%s: no reset counters there "
+				"(KVM lacks the kvm-coco-reset patches)", debugfs, opts.path);
 	if (r)
 		return fail(r, r == -ENOENT ? "is debugfs mounted, and the VM alive?" : NULL,
-			    KCR_DEBUGFS "%s", opts.path);
+			    "%s%s", debugfs, opts.path);
 
 	print_start();
 	print_str("stats_path", "%s:", opts.path);

@@ -78,16 +78,19 @@ struct kcr_stats {
 /* Through the VM fd (KVM_GET_STATS_FD): for the process that created it. */
 int kcr_stats_read(int vm_fd, struct kcr_stats *stats);
 
-/* Where KVM's debugfs directory is (its VMs are under KCR_DEBUGFS/kvm). */
+/* Where debugfs is mounted, unless the caller says otherwise. */
 #define KCR_DEBUGFS	"/sys/kernel/debug"
 
 /*
  * Through debugfs, for any process with access to it (root): the VM whose
  * uevents carry @stats_path (STATS_PATH, e.g. "/kvm/4242-11", relative to
- * KCR_DEBUGFS).  -ENOENT: no such VM directory (or debugfs not mounted);
- * -EOPNOTSUPP: the VM has no reset counters (KVM lacks the series).
+ * debugfs), with debugfs at @debugfs (NULL: KCR_DEBUGFS).  -ENOENT: no
+ * such VM directory (or debugfs not mounted); -EACCES: debugfs is not
+ * readable by the caller; -EOPNOTSUPP: the VM has no reset counters (KVM
+ * lacks the series); -EINVAL: @stats_path is not absolute or too long.
  */
-int kcr_stats_read_path(const char *stats_path, struct kcr_stats *stats);
+int kcr_stats_read_path(const char *debugfs, const char *stats_path,
+			struct kcr_stats *stats);
 
 /*
  * The number of process @pid's VM fd: @target_fd if it is one, else the

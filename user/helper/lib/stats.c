@@ -27,7 +27,7 @@ static int read_stats(int fd, struct kcr_stats *stats)
 	struct kvm_stats_desc *desc;
 	size_t desc_size;
 	uint64_t value;
-	int found = 0, r;
+	int found = 0, bit, r;
 
 	memset(stats, 0, sizeof(*stats));
 	r = read_exact(fd, &hdr, sizeof(hdr), 0);
@@ -43,27 +43,35 @@ static int read_stats(int fd, struct kcr_stats *stats)
 		return -ENOMEM;
 
 	for (uint32_t i = 0; i < hdr.num_desc && !r; i++) {
-		r = read_exact(fd, desc, desc_size, hdr.desc_offset + i * desc_size);
+		r = read_exact(fd, desc, desc_size, (off_t)hdr.desc_offset + i * desc_size);
 		if (r)
 			break;
 		desc->name[hdr.name_size - 1] = '\0';
-		if (strcmp(desc->name, "vm_resets") &&
-		    strcmp(desc->name, "vm_reset_last_ns"))
+		if (!strcmp(desc->name, "vm_resets"))
+			bit = 1;
+		else if (!strcmp(desc->name, "vm_reset_last_ns"))
+			bit = 2;
+		else
 			continue;
+		/* Each is one u64; a second descriptor of the same name is not KVM's. */
+		if (desc->size != 1 || (found & bit)) {
+			r = -EPROTO;
+			break;
+		}
 		r = read_exact(fd, &value, sizeof(value),
-			       hdr.data_offset + desc->offset);
+			       (off_t)hdr.data_offset + desc->offset);
 		if (r)
 			break;
-		if (!strcmp(desc->name, "vm_resets"))
+		if (bit == 1)
 			stats->resets = value;
 		else
 			stats->last_reset_ns = value;
-		found++;
+		found |= bit;
 	}
 	free(desc);
 	if (r)
 		return r;
-	return found == 2 ? 0 : -EOPNOTSUPP;
+	return found == 3 ? 0 : -EOPNOTSUPP;
 }
 
 int kcr_stats_read(int vm_fd, struct kcr_stats *stats)
@@ -106,12 +114,14 @@ static int read_dir(const char *dir, struct kcr_stats *stats)
 	return r == -ENOENT ? -EOPNOTSUPP : r;
 }
 
-int kcr_stats_read_path(const char *stats_path, struct kcr_stats *stats)
+int kcr_stats_read_path(const char *debugfs, const char *stats_path,
+			struct kcr_stats *stats)
 {
 	char dir[512];
 
 	if (stats_path[0] != '/' ||
-	    snprintf(dir, sizeof(dir), KCR_DEBUGFS "%s", stats_path) >= (int)sizeof(dir))
+	    snprintf(dir, sizeof(dir), "%s%s", debugfs ? debugfs : KCR_DEBUGFS,
+		     stats_path) >= (int)sizeof(dir))
 		return -EINVAL;
 	return read_dir(dir, stats);
 }

@@ -52,17 +52,42 @@ else
 	expect no-kvm 3 "^kvm-coco-reset: /dev/kvm: not found \(.*\) \(KVM is not loaded\)$" "" -- caps
 	expect no-kvm-json 3 "" '^\{"error":"/dev/kvm: [^"]*","errno":2\}$' -- caps --json
 fi
-expect no-stats 6 "^kvm-coco-reset: /sys/kernel/debug/kvm/nope: " "" -- stats --path /kvm/nope
-expect json-error 6 "" '^\{"error":"/sys/kernel/debug/kvm/nope: [^"]*","errno":2\}$' -- \
-	stats --path /kvm/nope --json
-if [ -r /sys/kernel/debug ] && [ -x /sys/kernel/debug ]; then
-	expect stats-without-counters 3 \
-		"^kvm-coco-reset: /sys/kernel/debug/: no reset counters there \(KVM lacks the kvm-coco-reset patches\)$" \
-		"" -- stats --path /
+# A debugfs of our own, so that the checks do not depend on the host's
+# (mode 0700 for all but root): a VM with the counters, and a stock KVM's.
+dfs=$(mktemp -d)
+trap 'rm -rf "$dfs"' EXIT
+mkdir -p "$dfs/kvm/1-2" "$dfs/kvm/3-4"
+echo 3 >"$dfs/kvm/1-2/vm_resets"
+echo 1169000 >"$dfs/kvm/1-2/vm_reset_last_ns"
+echo 5 >"$dfs/kvm/3-4/remote_tlb_flush"
+expect stats 0 "" "^/kvm/1-2: 3 resets, the last took 1169000 ns$" -- \
+	stats --path /kvm/1-2 --debugfs "$dfs"
+expect stats-json 0 "" '^\{"stats_path":"/kvm/1-2","vm_resets":3,"vm_reset_last_ns":1169000\}$' -- \
+	stats --path /kvm/1-2 --debugfs "$dfs" --json
+expect no-stats 6 "^kvm-coco-reset: $dfs/kvm/nope: .* \(is debugfs mounted, and the VM alive\?\)$" "" -- \
+	stats --path /kvm/nope --debugfs "$dfs"
+expect json-error 6 "" "^\\{\"error\":\"$dfs/kvm/nope: [^\"]*\",\"errno\":2\\}$" -- \
+	stats --path /kvm/nope --debugfs "$dfs" --json
+expect stats-without-counters 3 \
+	"^kvm-coco-reset: $dfs/kvm/3-4: no reset counters there \(KVM lacks the kvm-coco-reset patches\)$" \
+	"" -- stats --path /kvm/3-4 --debugfs "$dfs"
+if [ "$(id -u)" = 0 ]; then
+	echo "ok stats-not-allowed # SKIP root reads a mode 0000 directory"
 else
-	echo "ok stats-without-counters # SKIP /sys/kernel/debug is not readable"
+	chmod 0 "$dfs"
+	expect stats-not-allowed 5 "^kvm-coco-reset: $dfs/kvm/1-2: " "" -- \
+		stats --path /kvm/1-2 --debugfs "$dfs"
+	chmod 700 "$dfs"
 fi
 expect no-qmp 6 "^kvm-coco-reset: QMP socket /nonexistent: " "" -- reset --qmp /nonexistent
+
+man_version=$(sed -n 's/^\.TH .*"kvm-coco-reset \([^"]*\)".*/\1/p' kvm-coco-reset.1)
+if [ "$man_version" = "$VERSION" ] && grep -q 'debugfs " DIR"' kvm-coco-reset.1; then
+	echo "ok man-page"
+else
+	echo "not ok man-page: version '$man_version' (want $VERSION), or an option missing"
+	failed=1
+fi
 
 rc=0
 "$CLI" --help >/dev/full 2>/tmp/kcr-err.$$ || rc=$?
@@ -73,8 +98,10 @@ else
 	echo "ok write-error"
 fi
 rm -f /tmp/kcr-err.$$
-# No message of the command may carry another prefix.
-if grep -n 'fprintf([a-z]*, "' cli/*.c | grep -v "\"Try '"; then
+# No message of the command may carry another prefix: every write to
+# stderr starts with PROG, but for the "Try ..." line.
+if grep -nE 'perror\(|\<v?(warn|err)x?\(|fputs\([^;]*stderr|fprintf\((stderr|err), "' cli/*.c |
+	grep -v "\"Try '"; then
 	echo "not ok one-prefix: messages printed around cli/print.c"
 	failed=1
 else

@@ -4,10 +4,14 @@
  * answered by a memfd (the test links with --wrap=ioctl).
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 
@@ -119,22 +123,119 @@ TEST(truncated_file)
 	EXPECT_EQ(-EPROTO, kcr_stats_read(FAKE_VM_FD, &st));
 }
 
-TEST(stats_path)
+/* A second vm_resets, or one that is not a single u64, is not KVM's. */
+TEST(malformed_descriptors)
 {
+	static const char *const names[] = { "vm_resets", "vm_reset_last_ns", "vm_resets" };
+	static const uint64_t values[] = { 1, 2, 3 };
+	size_t desc_size = sizeof(struct kvm_stats_desc) + 48;
+	uint32_t size = 2;
 	struct kcr_stats st;
 
-	EXPECT_EQ(-EINVAL, kcr_stats_read_path("kvm/1-2", &st));
-	EXPECT_EQ(-ENOENT, kcr_stats_read_path("/kvm/no-such-vm", &st));
+	craft(48, 3, names, values);
+	EXPECT_EQ(-EPROTO, kcr_stats_read(FAKE_VM_FD, &st));
+	craft(48, 2, names, values);
+	pwrite(stats_fd, &size, sizeof(size), DESC_OFFSET + desc_size +
+	       offsetof(struct kvm_stats_desc, size));
+	EXPECT_EQ(-EPROTO, kcr_stats_read(FAKE_VM_FD, &st));
 }
 
-/* A directory without our counters (debugfs's root) is said so plainly. */
-TEST(stats_path_without_counters)
+/* data_offset + offset is a file offset past 4 GiB, not a wrapped u32. */
+TEST(offsets_do_not_wrap)
+{
+	static const char *const names[] = { "vm_resets", "vm_reset_last_ns" };
+	static const uint64_t values[] = { 1, 2 };
+	uint32_t data_offset = 0xfffffff8, offset = 16;
+	struct kcr_stats st;
+
+	craft(48, 2, names, values);
+	pwrite(stats_fd, &data_offset, sizeof(data_offset),
+	       offsetof(struct kvm_stats_header, data_offset));
+	pwrite(stats_fd, &offset, sizeof(offset),
+	       DESC_OFFSET + offsetof(struct kvm_stats_desc, offset));
+	EXPECT_EQ(-EPROTO, kcr_stats_read(FAKE_VM_FD, &st));
+}
+
+/* A debugfs of our own: kvm/1-2 with the counters, kvm/3-4 (stock KVM) without. */
+FIXTURE(debugfs)
+{
+	char dir[32];
+	char path[128];
+};
+
+static const char *at(struct _test_data_debugfs *self, const char *name)
+{
+	snprintf(self->path, sizeof(self->path), "%s/%s", self->dir, name);
+	return self->path;
+}
+
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(text, f) < 0 || fclose(f))
+		abort();
+}
+
+FIXTURE_SETUP(debugfs)
+{
+	strcpy(self->dir, "/tmp/kcr-debugfs-XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	ASSERT_EQ(0, mkdir(at(self, "kvm"), 0755));
+	ASSERT_EQ(0, mkdir(at(self, "kvm/1-2"), 0755));
+	ASSERT_EQ(0, mkdir(at(self, "kvm/3-4"), 0755));
+	put(at(self, "kvm/1-2/vm_resets"), "3\n");
+	put(at(self, "kvm/1-2/vm_reset_last_ns"), "1169000\n");
+	put(at(self, "kvm/1-2/remote_tlb_flush"), "5\n");
+	put(at(self, "kvm/3-4/remote_tlb_flush"), "5\n");
+}
+
+FIXTURE_TEARDOWN(debugfs)
+{
+	static const char *const files[] = {
+		"kvm/1-2/vm_resets", "kvm/1-2/vm_reset_last_ns", "kvm/1-2/remote_tlb_flush",
+		"kvm/3-4/remote_tlb_flush", "kvm/3-4/vm_resets", "kvm/1-2", "kvm/3-4", "kvm", "",
+	};
+
+	chmod(self->dir, 0700);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		remove(at(self, files[i]));
+}
+
+TEST_F(debugfs, counters)
 {
 	struct kcr_stats st;
 
-	if (access(KCR_DEBUGFS "/", R_OK | X_OK))
-		SKIP(return, "cannot read %s", KCR_DEBUGFS);
-	EXPECT_EQ(-EOPNOTSUPP, kcr_stats_read_path("/", &st));
+	ASSERT_EQ(0, kcr_stats_read_path(self->dir, "/kvm/1-2", &st));
+	EXPECT_EQ(3u, st.resets);
+	EXPECT_EQ(1169000u, st.last_reset_ns);
+}
+
+TEST_F(debugfs, errors)
+{
+	char dir[sizeof(self->dir)];
+	struct kcr_stats st;
+
+	strcpy(dir, self->dir);
+	EXPECT_EQ(-EINVAL, kcr_stats_read_path(dir, "kvm/1-2", &st));
+	EXPECT_EQ(-ENOENT, kcr_stats_read_path(dir, "/kvm/5-6", &st));
+	/* A stock KVM's VM directory: stats, but not ours. */
+	EXPECT_EQ(-EOPNOTSUPP, kcr_stats_read_path(dir, "/kvm/3-4", &st));
+	put(at(self, "kvm/3-4/vm_resets"), "many\n");
+	EXPECT_EQ(-EPROTO, kcr_stats_read_path(dir, "/kvm/3-4", &st));
+}
+
+/* debugfs is mode 0700: another user is refused, and told so. */
+TEST_F(debugfs, not_readable)
+{
+	char dir[sizeof(self->dir)];
+	struct kcr_stats st;
+
+	if (!geteuid())
+		SKIP(return, "root reads a mode 0000 directory");
+	strcpy(dir, self->dir);
+	ASSERT_EQ(0, chmod(dir, 0));
+	EXPECT_EQ(-EACCES, kcr_stats_read_path(dir, "/kvm/1-2", &st));
 }
 
 TEST_HARNESS_MAIN

@@ -158,7 +158,7 @@ TEST_F_TIMEOUT(guest, reboots, BOOTS * TIMEOUT_S)
 	r = kcr_monitor_dispatch(self->mon, qemu_count_resets, &uev);
 	ASSERT_LE(0, r) TH_LOG("uevents: %s", kcr_strerror(r));
 	EXPECT_EQ(BOOTS - 1, uev.resets);
-	r = kcr_stats_read_path(uev.stats_path, &stats);
+	r = kcr_stats_read_path(NULL, uev.stats_path, &stats);
 	ASSERT_EQ(0, r) TH_LOG("vm_resets: %s", kcr_strerror(r));
 	EXPECT_EQ(BOOTS - 1, (int)stats.resets);
 

@@ -194,7 +194,7 @@ TEST_F_TIMEOUT(qemu, reboots, 2 * TIMEOUT_S + 60)
 	EXPECT_EQ(variant->in_place ? REBOOTS : 0, uev.resets);
 	if (variant->in_place) {
 		/* The VM's debugfs directory, as its reset uevents name it. */
-		r = kcr_stats_read_path(uev.stats_path, &stats);
+		r = kcr_stats_read_path(NULL, uev.stats_path, &stats);
 		ASSERT_EQ(0, r) TH_LOG("vm_resets of %s: %s", uev.stats_path,
 				       kcr_strerror(r));
 		EXPECT_EQ(REBOOTS, (int)stats.resets);
