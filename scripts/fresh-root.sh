@@ -17,7 +17,6 @@
 
 SUITE=bookworm
 ROOT=
-MOUNTS=()
 
 host_tools() {
 	command -v mmdebstrap >/dev/null && return 0
@@ -40,22 +39,16 @@ make_root() {
 	log "root $ROOT: $(du -sh "$ROOT" | cut -f1)"
 }
 
-bind() { # bind HOSTDIR ROOTDIR
-	mkdir -p "$1" "$ROOT$2"
-	mount --bind "$1" "$ROOT$2"
-	MOUNTS=("$ROOT$2" "${MOUNTS[@]}")
-}
-
 enter_root() {
 	local m
 	for m in /proc /sys /dev /dev/pts; do
-		bind "$m" "$m"
+		bind "$ROOT" "$m" "$m"
 	done
 	cp /etc/resolv.conf "$ROOT/etc/" 2>/dev/null || true
-	bind "$CACHE_DIR/debs" /root/.cache/kvm-coco-reset/debs
-	bind "$CACHE_DIR/srcpkgs" /root/.cache/kvm-coco-reset/srcpkgs
-	bind "$CACHE_DIR/ccache" /root/.cache/kvm-coco-reset/ccache
-	bind "$CACHE_DIR/fresh-root-apt" /var/cache/apt/archives
+	bind "$ROOT" "$CACHE_DIR/debs" /root/.cache/kvm-coco-reset/debs
+	bind "$ROOT" "$CACHE_DIR/srcpkgs" /root/.cache/kvm-coco-reset/srcpkgs
+	bind "$ROOT" "$CACHE_DIR/ccache" /root/.cache/kvm-coco-reset/ccache
+	bind "$ROOT" "$CACHE_DIR/fresh-root-apt" /var/cache/apt/archives
 	rm -f "$ROOT/etc/apt/apt.conf.d/docker-clean"
 	# The checkout as it is (tracked and untracked files, not ignored ones).
 	mkdir -p "$ROOT/src/kvm-coco-reset"
@@ -74,16 +67,13 @@ save_logs() {
 }
 
 cleanup() {
-	local m
 	save_logs
-	for m in "${MOUNTS[@]}"; do
-		umount "$m" || umount -l "$m" || true
-	done
+	unmount_all
 	[ -n "$ROOT" ] || return 0
 	if [ "${KEEP_ROOT:-0}" = 1 ]; then
 		log "kept the root: $ROOT"
 	else
-		rm -rf --one-file-system "$ROOT"
+		remove_tree "$ROOT" || log "left $ROOT: unmount what is listed, then remove it"
 	fi
 }
 trap 'rc=$?; cleanup; exit $rc' EXIT

@@ -30,6 +30,51 @@ step() {
 }
 trap 'rc=$?; [ $rc -ne 0 ] && [ -n "$KCR_STEP" ] && log "step $KCR_STEP: FAILED ($rc)"; exit $rc' EXIT
 
+# Bind mounts into a root (scripts/fresh-root.sh, scripts/test-dkms.sh):
+# noted in KCR_MOUNTS, newest first, for unmount_all.
+KCR_MOUNTS=()
+
+# bind ROOT HOSTDIR DIR: bind-mount HOSTDIR (made if missing) on ROOT/DIR.
+bind() {
+	mkdir -p "$2" "$1$3"
+	mount --bind "$2" "$1$3"
+	KCR_MOUNTS=("$1$3" "${KCR_MOUNTS[@]}")
+}
+
+# mounted PATH: note a mount made otherwise (an overlay) for unmount_all.
+mounted() { KCR_MOUNTS=("$1" "${KCR_MOUNTS[@]}"); }
+
+# unmount_all: undo every noted mount, newest first (lazily if busy).  One
+# that stays mounted is logged; remove_tree then refuses to remove it.
+unmount_all() {
+	local m
+	for m in "${KCR_MOUNTS[@]}"; do
+		umount "$m" 2>/dev/null || umount -l "$m" || log "could not unmount $m"
+	done
+	KCR_MOUNTS=()
+}
+
+# mounts_under DIR: the mount points at or below DIR.
+mounts_under() {
+	local d
+	d=$(readlink -m "$1")
+	awk -v d="$d" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo
+}
+
+# remove_tree DIR: rm -rf DIR, unless anything is still mounted in it.  A
+# bind of a cache (ccache, debs) from the same file system would be emptied
+# through the mount point: rm's --one-file-system only stops at another
+# device, and a bind of the same file system has the same one.
+remove_tree() {
+	local left
+	left=$(mounts_under "$1")
+	if [ -n "$left" ]; then
+		log "not removing $1: still mounted in it: $(echo "$left" | tr '\n' ' ')"
+		return 1
+	fi
+	rm -rf --one-file-system "$1"
+}
+
 # hash_of FILE...: one sha256 over the contents of the files, in order.
 hash_of() { cat "$@" | sha256sum | cut -c1-16; }
 

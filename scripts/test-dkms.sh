@@ -21,6 +21,7 @@
 #  - scripts/install-modules.sh (make install) in the root: depmod resolves
 #    kvm to its copy; uninstall restores the stock one;
 #  - make install / make uninstall with DESTDIR leave no file behind.
+# Also scripts/test-mounts.sh, the cleanup both roots share.
 # Logs: $LOGDIR/dkms (dkms output, make.log of each build, the test host's).
 # KCR_DKMS_NO_BOOT=1 skips the test-host boot (said so in the output).
 . "$(dirname "$0")/lib.sh"
@@ -44,7 +45,6 @@ OTHER_KREL=6.12.99+kcr-fake-amd64
 FAKE_KREL=7.3.99+kcr-fake-amd64
 
 WORK='' M='' VER=''
-MOUNTS=()
 
 fail() { die "FAILED: $*"; }
 
@@ -121,12 +121,6 @@ root() {
 	log "root $ROOT_CACHE: $(du -sh "$ROOT_CACHE" | cut -f1), key $key"
 }
 
-bind() { # bind HOSTDIR ROOTDIR
-	mkdir -p "$1" "$M$2"
-	mount --bind "$1" "$M$2"
-	MOUNTS=("$M$2" "${MOUNTS[@]}")
-}
-
 # The cached root stays as it is: the test writes to an overlay (or, where
 # overlayfs is not available, to a copy).
 enter() {
@@ -134,14 +128,14 @@ enter() {
 	M=$WORK/root
 	mkdir -p "$WORK/upper" "$WORK/work" "$M"
 	if mount -t overlay overlay -o "lowerdir=$ROOT_CACHE,upperdir=$WORK/upper,workdir=$WORK/work" "$M" 2>/dev/null; then
-		MOUNTS=("$M")
+		mounted "$M"
 	else
 		log "no overlayfs here: copying the root"
 		cp -a "$ROOT_CACHE/." "$M/"
 	fi
-	bind /proc /proc
-	bind /dev /dev
-	bind "$DKMS_CCACHE_DIR" /ccache
+	bind "$M" /proc /proc
+	bind "$M" /dev /dev
+	bind "$M" "$DKMS_CCACHE_DIR" /ccache
 	cp /etc/resolv.conf "$M/etc/" 2>/dev/null || true
 	cp "$BUILD_DIR/dkms/kvm-coco-reset-$VER.tar.gz" "$M/var/tmp/"
 	# The root's own tools for the make install check.
@@ -149,12 +143,11 @@ enter() {
 	cp "$KCR_ROOT/scripts/lib.sh" "$KCR_ROOT/scripts/install-modules.sh" "$M/opt/kcr/scripts/"
 }
 
+# In the copy mode (no overlay) a bind that stayed mounted would let rm
+# empty the shared ccache through $M/ccache: remove_tree refuses.
 cleanup() {
-	local m
-	for m in "${MOUNTS[@]}"; do
-		umount "$m" 2>/dev/null || umount -l "$m" || true
-	done
-	[ -n "$WORK" ] && rm -rf --one-file-system "$WORK"
+	unmount_all
+	[ -z "$WORK" ] || remove_tree "$WORK" || log "left $WORK: unmount what is listed, then remove it"
 }
 trap 'rc=$?; [ $rc -ne 0 ] && [ -n "$KCR_STEP" ] && log "step $KCR_STEP: FAILED ($rc)"; cleanup; exit $rc' EXIT
 
@@ -368,6 +361,8 @@ make_install_destdir() {
 }
 
 [ "$(id -u)" = 0 ] || die "test-dkms needs root (mmdebstrap, chroot, mounts)"
+# The cleanup of the root below (and of fresh-root.sh's) keeps its caches.
+step dkms-test-mounts "$KCR_ROOT/scripts/test-mounts.sh"
 step dkms-source-package source_pkg
 step dkms-root root
 step dkms-enter enter
