@@ -20,9 +20,13 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* Print @ev; a write error stops the monitor (*(int *)opaque). */
 static void print_event(const struct kcr_event *ev, void *opaque)
 {
-	(void)opaque;
+	int *write_failed = opaque;
+
+	if (*write_failed)
+		return;
 	print_start();
 	print_str("event", "%-7s", kcr_event_name(ev->type));
 	if (ev->type == KCR_EVENT_LOST) {
@@ -41,7 +45,8 @@ static void print_event(const struct kcr_event *ev, void *opaque)
 		print_text(ev->stats_path[0] ? ev->stats_path : "-");
 	}
 	print_end();
-	fflush(stdout);
+	if (fflush(stdout) || ferror(stdout))
+		*write_failed = 1;
 }
 
 int cmd_monitor(int argc, char **argv)
@@ -49,6 +54,7 @@ int cmd_monitor(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct kcr_monitor *mon;
 	struct options opts;
+	int write_failed = 0;
 	struct pollfd pfd;
 	int r;
 
@@ -63,18 +69,22 @@ int cmd_monitor(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	pfd.fd = kcr_monitor_fd(mon);
 	pfd.events = POLLIN;
-	while (!stop) {
+	/* dispatch returns after a batch, so that a flood does not hide a signal. */
+	while (!stop && !write_failed) {
 		if (poll(&pfd, 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			r = -errno;
 			break;
 		}
-		r = kcr_monitor_dispatch(mon, print_event, NULL);
+		r = kcr_monitor_dispatch(mon, print_event, &write_failed);
 		if (r < 0)
 			break;
 		r = 0;
 	}
 	kcr_monitor_close(mon);
+	/* main()'s close_stdout() reports the write error. */
+	if (write_failed)
+		return EXIT_FAILED;
 	return r ? fail(r, NULL, "uevent socket") : EXIT_OK;
 }

@@ -143,9 +143,13 @@ typedef void (*kcr_event_fn)(const struct kcr_event *event, void *opaque);
 int kcr_monitor_open(struct kcr_monitor **monitor);
 int kcr_monitor_fd(const struct kcr_monitor *monitor);
 /*
- * Handle the messages waiting on the fd; returns the number of events
- * passed to @fn, a KCR_EVENT_LOST among them after an overflow.
+ * Handle the messages waiting on the fd, at most KCR_MONITOR_BATCH events
+ * a call so that a flood of uevents does not keep the caller's main loop
+ * from its other work (poll again: the fd stays readable); returns the
+ * number of events passed to @fn, a KCR_EVENT_LOST among them after an
+ * overflow.
  */
+#define KCR_MONITOR_BATCH	64
 int kcr_monitor_dispatch(struct kcr_monitor *monitor, kcr_event_fn fn,
 			 void *opaque);
 void kcr_monitor_close(struct kcr_monitor *monitor);

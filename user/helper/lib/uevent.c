@@ -193,7 +193,7 @@ int kcr_monitor_dispatch(struct kcr_monitor *monitor, kcr_event_fn fn,
 	buf = malloc(UEVENT_MAX);
 	if (!buf)
 		return -ENOMEM;
-	for (;;) {
+	while (events < KCR_MONITOR_BATCH) {
 		n = recv_uevent(fd, buf, &from);
 		if (n == -ENOBUFS) {
 			/* The socket overflowed: say so, and go on. */
@@ -210,7 +210,7 @@ int kcr_monitor_dispatch(struct kcr_monitor *monitor, kcr_event_fn fn,
 		}
 	}
 	free(buf);
-	return n == -EAGAIN ? events : n;
+	return events == KCR_MONITOR_BATCH || n == -EAGAIN ? events : n;
 }
 
 void kcr_monitor_close(struct kcr_monitor *monitor)

@@ -1,21 +1,51 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * kcr_monitor_dispatch() when the uevent socket overflows: this program's
- * recvmsg() stands in for the kernel's on the monitor's socket and answers
- * ENOBUFS, then a KVM uevent, then EAGAIN.
+ * kcr_monitor_dispatch() and the monitor command when the uevent socket
+ * overflows or floods: this program's recvmsg() stands in for the kernel's
+ * on the monitor's socket and answers ENOBUFS, then a KVM uevent, then
+ * EAGAIN; or, in flood mode, a uevent each time (and SIGTERM once after
+ * 1,000, as an operator's Ctrl-C).
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/netlink.h>
 
+#include "cli.h"
 #include "kvmcocoreset.h"
 #include "kselftest_harness.h"
 
 static int fake_fd = -1;
 static int step;
+static int flood;
+
+/* In flood mode every netlink socket is the fake: the command opens its own. */
+static int faked(int fd)
+{
+	int domain = 0;
+	socklen_t len = sizeof(domain);
+
+	if (flood)
+		return !getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) &&
+		       domain == AF_NETLINK;
+	return fd == fake_fd;
+}
+
+int poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	int (*real)(struct pollfd *, nfds_t, int) = dlsym(RTLD_NEXT, "poll");
+
+	if (nfds == 1 && faked(fds[0].fd)) {
+		fds[0].revents = POLLIN;
+		return 1;
+	}
+	return real(fds, nfds, timeout);
+}
 
 static const char reset_uevent[] =
 	"change@/devices/virtual/misc/kvm\0ACTION=change\0"
@@ -27,9 +57,11 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	ssize_t (*real)(int, struct msghdr *, int) = dlsym(RTLD_NEXT, "recvmsg");
 	struct sockaddr_nl *from = msg->msg_name;
 
-	if (fd != fake_fd)
+	if (!faked(fd))
 		return real(fd, msg, flags);
-	switch (step++) {
+	if (flood && ++step == 1000)
+		raise(SIGTERM);
+	switch (flood ? 1 : step++) {
 	case 0:
 		errno = ENOBUFS;
 		return -1;
@@ -80,6 +112,41 @@ TEST(overflow_is_reported_and_the_monitor_goes_on)
 	EXPECT_EQ(77, seen.pid);
 	EXPECT_STREQ("lost", kcr_event_name(KCR_EVENT_LOST));
 	kcr_monitor_close(mon);
+}
+
+/* A flood is handled in batches: the caller's main loop gets its turn. */
+TEST(dispatch_is_bounded)
+{
+	struct kcr_monitor *mon;
+	struct seen seen = { 0 };
+
+	ASSERT_EQ(0, kcr_monitor_open(&mon));
+	flood = 1;
+	EXPECT_EQ(KCR_MONITOR_BATCH, kcr_monitor_dispatch(mon, count, &seen));
+	EXPECT_EQ(KCR_MONITOR_BATCH, seen.resets);
+	kcr_monitor_close(mon);
+}
+
+/* The monitor command sees SIGTERM during a flood, and exits 0. */
+TEST(monitor_stops_on_signal_in_a_flood)
+{
+	char *argv[] = { "monitor", NULL };
+
+	ASSERT_LE(0, dup2(open("/dev/null", O_WRONLY), STDOUT_FILENO));
+	flood = 1;
+	EXPECT_EQ(EXIT_OK, cmd_monitor(1, argv));
+	EXPECT_GT(1000 + 2 * KCR_MONITOR_BATCH, step);
+}
+
+/* A write error (here ENOSPC) ends the monitor at once, exit 1. */
+TEST(monitor_stops_on_write_error)
+{
+	char *argv[] = { "monitor", NULL };
+
+	ASSERT_LE(0, dup2(open("/dev/full", O_WRONLY), STDOUT_FILENO));
+	flood = 1;
+	EXPECT_EQ(EXIT_FAILED, cmd_monitor(1, argv));
+	EXPECT_GT(KCR_MONITOR_BATCH + 1, step);
 }
 
 /* The receive buffer is enlarged, beyond rmem_max where that is allowed. */
