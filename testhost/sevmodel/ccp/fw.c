@@ -336,12 +336,45 @@ static int check_align(struct sm_fw *fw, u64 addr, u32 len)
 	return 0;
 }
 
+/*
+ * Once SNP is initialized, a legacy command that writes to memory refuses
+ * a range with a page that is not in the Firmware state, walking the RMP
+ * from the page of @pa, one entry (4K or 2M) after another, until @len
+ * bytes are covered (check_page_range_firmware_writable() in AMD-ASPFW
+ * sev_rmp.c; the ccp driver converts the pages before the command).
+ */
+static int check_fw_pages(struct sm_fw *fw, u64 pa, u32 len)
+{
+	u64 pfn = PHYS_PFN(__sme_clr(pa));
+	long left = len;
+	struct sm_rmpe e;
+	int st = 0;
+
+	if (!fw->snp_init)
+		return 0;
+	xa_lock(&fw->rmp);
+	do {
+		sm_rmp_get(fw, pfn, &e);
+		if (sm_rmp_state(&e) != SM_P_FIRMWARE) {
+			st = refuse(fw, SEV_RET_INVALID_PAGE_STATE,
+				    "page %#llx is %s, not Firmware, and SNP is initialized (SNP ABI 56860 ch. 5)",
+				    PFN_PHYS(pfn), sm_pstate_name(&e));
+			break;
+		}
+		left -= e.huge ? PMD_SIZE : PAGE_SIZE;
+		pfn = e.huge ? ALIGN_DOWN(pfn, PTRS_PER_PMD) + PTRS_PER_PMD : pfn + 1;
+	} while (left > 0);
+	xa_unlock(&fw->rmp);
+	return st;
+}
+
 /* LAUNCH_UPDATE_DATA and LAUNCH_UPDATE_VMSA share the layout. */
 static int cmd_launch_update(struct sm_fw *fw, void *data, struct sm_guest *g)
 {
 	struct sev_data_launch_update_data *d = data;
 
-	return check_align(fw, d->address, d->len);
+	return check_align(fw, d->address, d->len) ?:
+	       check_fw_pages(fw, d->address, d->len);
 }
 
 static int cmd_launch_measure(struct sm_fw *fw, void *data, struct sm_guest *g)
@@ -817,21 +850,99 @@ static int __sm_do_cmd(struct sm_fw *fw, int cmd, void *data)
 	return st;
 }
 
-/* As sev_do_cmd(): -EIO and *psp_ret = status when the status is not 0. */
+/*
+ * The guest-owned buffer of a legacy command that the model checks, which
+ * the ccp driver moves to the Firmware state before the command once SNP
+ * is initialized (snp_populate_cmd_buf_desc_list() in sev-dev.c).  The
+ * other commands' buffers (DBG_*, LAUNCH_UPDATE_SECRET, RECEIVE_UPDATE_DATA,
+ * and the bounce buffers of the rest) are not checked by the model.
+ */
+static u32 drv_buf(int cmd, void *data, u64 *pa)
+{
+	struct sev_data_launch_update_data *d = data;
+
+	if (cmd != SEV_CMD_LAUNCH_UPDATE_DATA && cmd != SEV_CMD_LAUNCH_UPDATE_VMSA)
+		return 0;
+	*pa = __sme_clr(d->address);
+	return d->len;
+}
+
+/*
+ * As snp_reclaim_pages(): SNP_PAGE_RECLAIM and RMPUPDATE to the hypervisor
+ * of @n pages from @pfn, the rest leaked after a failure.
+ */
+static int drv_reclaim(struct sm_fw *fw, u64 pfn, unsigned long n)
+{
+	struct sev_data_snp_page_reclaim d;
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		d.paddr = PFN_PHYS(pfn + i);
+		if (__sm_do_cmd(fw, SEV_CMD_SNP_PAGE_RECLAIM, &d) ||
+		    sm_rmp_make_shared(fw, pfn + i, PG_LEVEL_4K)) {
+			atomic_long_add(n - i, &fw->leaked);
+			if (!fw->quiet)
+				pr_warn("leaking PFN range %#llx-%#llx\n", pfn + i,
+					pfn + n);
+			return -EFAULT;
+		}
+	}
+	return 0;
+}
+
+/*
+ * As sev_do_cmd(): -EIO and *psp_ret = status when the status is not 0.
+ * Once SNP is initialized, the driver moves the guest-owned buffer of a
+ * legacy command to the Firmware state first, counting pages as
+ * PAGE_ALIGN(len) >> PAGE_SHIFT from the page of the address
+ * (rmp_mark_pages_firmware()), and gives it back after: -EFAULT if either
+ * fails, the command not issued in the first case.
+ */
 int sm_do_cmd(struct sm_fw *fw, int cmd, void *data, int *psp_ret)
 {
 	const struct sm_cmd *c = find_cmd(cmd);
-	int st;
+	unsigned long n = 0, i;
+	u64 pa = 0, pfn;
+	int st, ret;
 
 	if (c && (c->flags & F_DATA) && !data) {
 		sm_violation(fw, "%s issued without a command buffer", c->name);
 		return -EINVAL;
 	}
 	mutex_lock(&fw->lock);
+	if (fw->snp_init && data)
+		n = PAGE_ALIGN(drv_buf(cmd, data, &pa)) >> PAGE_SHIFT;
+	pfn = PHYS_PFN(pa);
+	for (i = 0; i < n; i++) {
+		if (sm_rmp_make_private(fw, pfn + i, 0, PG_LEVEL_4K, 0, true)) {
+			drv_reclaim(fw, pfn, i);
+			mutex_unlock(&fw->lock);
+			return -EFAULT;
+		}
+	}
 	st = __sm_do_cmd(fw, cmd, data);
+	ret = st ? -EIO : 0;
+	if (drv_reclaim(fw, pfn, n))
+		ret = -EFAULT;
 	mutex_unlock(&fw->lock);
 	if (psp_ret)
 		*psp_ret = st;
+	return ret;
+}
+
+/*
+ * The firmware alone, without what the ccp driver does around a command
+ * (see sm_do_cmd()): for the selftest, to issue what a driver that skipped
+ * that would issue.
+ */
+int sm_fw_cmd(struct sm_fw *fw, int cmd, void *data, int *psp_ret)
+{
+	int st;
+
+	mutex_lock(&fw->lock);
+	st = __sm_do_cmd(fw, cmd, data);
+	mutex_unlock(&fw->lock);
+	*psp_ret = st;
 	return st ? -EIO : 0;
 }
 

@@ -630,6 +630,57 @@ static bool st_vm_page_flush_unbound(struct st *s)
 	       ST(s, sm_vm_page_flush(s->fw, va | 3), -EIO) || ST_VIOL(s, 1);
 }
 
+/* LAUNCH_UPDATE_DATA or _VMSA of @len bytes of page 1, through the driver. */
+static long st_lud(struct st *s, int cmd, u32 handle, u32 len)
+{
+	struct sev_data_launch_update_data d = {
+		.handle = handle, .address = st_pa(s, 1), .len = len,
+	};
+
+	return st_cmd(s, cmd, &d);
+}
+
+/* The same, to the firmware alone: no driver puts the page in Firmware. */
+static long st_lud_raw(struct st *s, int cmd, u32 handle, u32 len)
+{
+	struct sev_data_launch_update_data d = {
+		.handle = handle, .address = st_pa(s, 1), .len = len,
+	};
+	int err = 0, rc = sm_fw_cmd(s->fw, cmd, &d, &err);
+
+	return rc == -EIO ? err : rc;
+}
+
+/*
+ * Once SNP is initialized, LAUNCH_UPDATE_DATA/VMSA refuse a page that is
+ * not in the Firmware state; the driver converts the page before the
+ * command and returns it to the hypervisor after, and refuses (an RMPUPDATE
+ * refused) a page that a guest owns.
+ */
+static bool st_launch_update_firmware_pages(struct st *s)
+{
+	u64 pfn = st_pfn(s, 1);
+	u32 h, es;
+
+	return ST(s, st_start(s, 0, &h), 0) || ST(s, st_act(s, h, 8), 0) ||
+	       ST(s, st_start(s, SEV_POLICY_MASK_ES, &es), 0) ||
+	       ST(s, st_act(s, es, 1), 0) ||
+	       ST(s, st_lud_raw(s, SEV_CMD_LAUNCH_UPDATE_DATA, h, 32),
+		  SEV_RET_INVALID_PAGE_STATE) ||
+	       ST(s, st_lud_raw(s, SEV_CMD_LAUNCH_UPDATE_VMSA, es, PAGE_SIZE),
+		  SEV_RET_INVALID_PAGE_STATE) || ST_VIOL(s, 2) ||
+	       ST(s, sm_rmp_make_private(s->fw, pfn, 0, PG_LEVEL_4K, 0, true), 0) ||
+	       ST(s, st_lud_raw(s, SEV_CMD_LAUNCH_UPDATE_DATA, h, 32), 0) ||
+	       ST(s, st_reclaim(s, 1), 0) ||
+	       ST(s, sm_rmp_make_shared(s->fw, pfn, PG_LEVEL_4K), 0) ||
+	       ST(s, st_lud(s, SEV_CMD_LAUNCH_UPDATE_DATA, h, PAGE_SIZE), 0) ||
+	       ST(s, st_lud(s, SEV_CMD_LAUNCH_UPDATE_VMSA, es, PAGE_SIZE), 0) ||
+	       ST(s, st_page(s, pfn), SM_P_HYPERVISOR) || ST_VIOL(s, 0) ||
+	       ST(s, st_private(s, 1, true), 0) ||
+	       ST(s, st_lud(s, SEV_CMD_LAUNCH_UPDATE_DATA, h, 32), -EFAULT) ||
+	       ST_VIOL(s, 1) || ST(s, st_page(s, pfn), SM_P_PRE_GUEST);
+}
+
 /* Armed with skip 1: the second ACTIVATE fails and changes nothing. */
 static bool st_fault_injection(struct st *s)
 {
@@ -673,6 +724,7 @@ static const struct {
 	{ "snp_activate_assigned_page", st_snp_activate_assigned },
 	{ "snp_decommission_audit", st_decommission_audit },
 	{ "vm_page_flush_unbound", st_vm_page_flush_unbound },
+	{ "launch_update_firmware_pages", st_launch_update_firmware_pages },
 	{ "fault_injection", st_fault_injection },
 };
 

@@ -105,6 +105,7 @@ __printf(3, 4) void sm_violation_n(struct sm_fw *fw, unsigned long n,
 void sm_fw_init(struct sm_fw *fw, bool quiet);
 void sm_fw_destroy(struct sm_fw *fw);
 int sm_do_cmd(struct sm_fw *fw, int cmd, void *data, int *psp_ret);
+int sm_fw_cmd(struct sm_fw *fw, int cmd, void *data, int *psp_ret);
 int sm_platform_init(struct sm_fw *fw, bool snp, int *error);
 void sm_platform_shutdown(struct sm_fw *fw, const char *why);
 void sm_wbinvd(struct sm_fw *fw);
