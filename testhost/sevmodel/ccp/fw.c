@@ -802,12 +802,30 @@ static const struct sm_cmd *find_cmd(int cmd)
 	return NULL;
 }
 
+/*
+ * LAUNCH_UPDATE_VMSA takes exactly one VMSA page, a check the firmware makes
+ * before any other (sev_mcmd_launch_update_vmsa() in AMD-ASPFW: length
+ * other than VMSA_SIZE, 4K, is INVALID_LENGTH).
+ */
+static int check_vmsa_len(struct sm_fw *fw, void *data)
+{
+	struct sev_data_launch_update_vmsa *d = data;
+
+	if (d->len == PAGE_SIZE)
+		return 0;
+	return refuse(fw, SEV_RET_INVALID_LEN,
+		      "length %#x is not that of a VMSA page, %#lx", d->len,
+		      PAGE_SIZE);
+}
+
 static int run_cmd(struct sm_fw *fw, const struct sm_cmd *c, void *data)
 {
 	struct sm_guest *g = NULL;
 	int st = 0;
 
-	if (c->flags & F_GUEST)
+	if (c->id == SEV_CMD_LAUNCH_UPDATE_VMSA)
+		st = check_vmsa_len(fw, data);
+	if (!st && (c->flags & F_GUEST))
 		st = guest_check(fw, data, &g);
 	if (!st && c->fn)
 		st = c->fn(fw, data, g);

@@ -681,6 +681,27 @@ static bool st_launch_update_firmware_pages(struct st *s)
 	       ST_VIOL(s, 1) || ST(s, st_page(s, pfn), SM_P_PRE_GUEST);
 }
 
+/*
+ * LAUNCH_UPDATE_VMSA takes one VMSA page, 4096 bytes exactly, checked
+ * before anything else: even a guest without SEV-ES gets INVALID_LEN.
+ */
+static bool st_launch_update_vmsa_length(struct st *s)
+{
+	u32 h, es;
+
+	return ST(s, st_start(s, 0, &h), 0) || ST(s, st_act(s, h, 8), 0) ||
+	       ST(s, st_start(s, SEV_POLICY_MASK_ES, &es), 0) ||
+	       ST(s, st_act(s, es, 1), 0) ||
+	       ST(s, st_lud(s, SEV_CMD_LAUNCH_UPDATE_VMSA, es, 16), SEV_RET_INVALID_LEN) ||
+	       ST(s, st_lud(s, SEV_CMD_LAUNCH_UPDATE_VMSA, es, 2 * PAGE_SIZE),
+		  SEV_RET_INVALID_LEN) ||
+	       ST(s, st_lud(s, SEV_CMD_LAUNCH_UPDATE_VMSA, h, 16), SEV_RET_INVALID_LEN) ||
+	       ST_VIOL(s, 3) ||
+	       ST(s, st_lud(s, SEV_CMD_LAUNCH_UPDATE_VMSA, h, PAGE_SIZE), SEV_RET_UNSUPPORTED) ||
+	       ST_VIOL(s, 1) ||
+	       ST(s, st_lud(s, SEV_CMD_LAUNCH_UPDATE_VMSA, es, PAGE_SIZE), 0) || ST_VIOL(s, 0);
+}
+
 /* Armed with skip 1: the second ACTIVATE fails and changes nothing. */
 static bool st_fault_injection(struct st *s)
 {
@@ -725,6 +746,7 @@ static const struct {
 	{ "snp_decommission_audit", st_decommission_audit },
 	{ "vm_page_flush_unbound", st_vm_page_flush_unbound },
 	{ "launch_update_firmware_pages", st_launch_update_firmware_pages },
+	{ "launch_update_vmsa_length", st_launch_update_vmsa_length },
 	{ "fault_injection", st_fault_injection },
 };
 
