@@ -18,16 +18,60 @@ void print_init(int json_mode)
 	json = json_mode;
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence at @s (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), 0 if there is none.
+ */
+static int utf8_len(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	int len;
+
+	if (*s < 0x80)
+		return 1;
+	if (*s >= 0xc2 && *s <= 0xdf)
+		len = 2;
+	else if (*s >= 0xe0 && *s <= 0xef)
+		len = 3;
+	else if (*s >= 0xf0 && *s <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (*s == 0xe0)
+		lo = 0xa0;
+	else if (*s == 0xed)
+		hi = 0x9f;
+	else if (*s == 0xf0)
+		lo = 0x90;
+	else if (*s == 0xf4)
+		hi = 0x8f;
+	for (int i = 1; i < len; i++, lo = 0x80, hi = 0xbf)
+		if (s[i] < lo || s[i] > hi)
+			return 0;
+	return len;
+}
+
+/* @s as a JSON string; bytes that are not UTF-8 become U+FFFD. */
 static void json_string(const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+	int len;
+
 	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
+	while (*p) {
+		len = utf8_len(p);
+		if (!len) {
+			fputs("\\ufffd", stdout);
+			p++;
+			continue;
+		}
+		if (*p == '"' || *p == '\\')
 			putchar('\\');
-		if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
+		if (*p < 0x20)
+			printf("\\u%04x", *p);
 		else
-			putchar(*s);
+			fwrite(p, 1, len, stdout);
+		p += len;
 	}
 	putchar('"');
 }

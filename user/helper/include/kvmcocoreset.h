@@ -7,7 +7,7 @@
  * failure; kcr_strerror() turns those into messages for users.
  *
  * The structs a caller allocates and the library fills (kcr_caps,
- * kcr_reset_result, kcr_stats) end in reserved words, which the library
+ * kcr_reset_result, kcr_stats, kcr_event) end in reserved words, which the library
  * sets to 0.  A later version may give them a meaning, keeping the size
  * and the existing fields: a program built against this header keeps
  * working with a later library, and must not use the reserved words.
@@ -121,6 +121,7 @@ struct kcr_event {
 	uint64_t created;	/* VMs created since KVM was loaded */
 	uint64_t count;		/* VMs alive */
 	char stats_path[256];	/* the VM's directory under debugfs, or "" */
+	uint64_t reserved[4];
 };
 
 const char *kcr_event_name(enum kcr_event_type type);

@@ -69,11 +69,11 @@ const char *kcr_strerror(int err)
 	case ESRCH:
 		return "no such process";
 	case ENOENT:
-		return "not found (no such file, socket or KVM VM)";
+		return "not found";
 	case ENOTUNIQ:
 		return "the process has several KVM VMs; name the VM's file descriptor";
 	case EPROTO:
-		return "malformed KVM uevent";
+		return "malformed data from KVM (a uevent or binary stats)";
 	default:
 		return strerror(err < 0 ? -err : err);
 	}

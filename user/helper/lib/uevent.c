@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* KVM's VM uevents: parsing, and a libnl listener for a main loop. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,10 +67,14 @@ static int parse_key(const char *kv, struct kcr_event *ev, int *have_event)
 		*have_event = !r;
 	} else if (!strncmp(kv, "PID=", 4)) {
 		r = parse_u64(val, &v);
-		ev->pid = v;
+		if (!r && (!v || v > INT_MAX))
+			r = -EINVAL;
+		ev->pid = r ? 0 : v;
 	} else if (!strncmp(kv, "VM_TYPE=", 8)) {
 		r = parse_u64(val, &v);
-		ev->vm_type = v;
+		if (!r && v > INT_MAX)
+			r = -EINVAL;
+		ev->vm_type = r ? -1 : (long)v;
 	} else if (!strncmp(kv, "DURATION_NS=", 12)) {
 		r = parse_u64(val, &ev->duration_ns);
 	} else if (!strncmp(kv, "CREATED=", 8)) {

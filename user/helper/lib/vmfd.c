@@ -66,6 +66,7 @@ static int find_vm_fd(pid_t pid)
 
 int kcr_find_vm_fd(pid_t pid, int target_fd)
 {
+	char path[32];
 	int r;
 
 	if (target_fd < 0)
@@ -73,5 +74,10 @@ int kcr_find_vm_fd(pid_t pid, int target_fd)
 	r = is_vm_fd(pid, target_fd);
 	if (r > 0)
 		return target_fd;
-	return r < 0 && r != -ENOENT ? r : -EBADF;
+	if (r == -ENOENT) {
+		/* No such fd, or no such process. */
+		snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+		return access(path, F_OK) && errno == ENOENT ? -ESRCH : -EBADF;
+	}
+	return r < 0 ? r : -EBADF;
 }

@@ -33,6 +33,8 @@ TEST(unknown_errno_falls_back_to_strerror)
 {
 	EXPECT_STREQ(strerror(EXDEV), kcr_strerror(-EXDEV));
 	EXPECT_STREQ("success", kcr_strerror(0));
+	/* The library's words fit every caller: no CLI, socket or option in them. */
+	EXPECT_STREQ("not found", kcr_strerror(-ENOENT));
 }
 
 TEST(exit_codes)

@@ -30,6 +30,14 @@ if make -s -n O="$DEST/o" all | grep -- -Werror >/dev/null ||
 	echo "not ok install-check: -Werror must be off by default and on with WERROR=1"
 	exit 1
 fi
+# A build with other flags rebuilds what was built before (make check's
+# -Werror must see every file, not only those changed since).
+make -s O="$DEST/o" all
+rebuilt=$(make O="$DEST/o" WERROR=1 all)
+if ! grep -q -- "-Werror.*-c lib/probe.c" <<<"$rebuilt"; then
+	echo "not ok install-check: WERROR=1 did not rebuild what a build without it made"
+	exit 1
+fi
 make -s O="$DEST/o" LDFLAGS=-Wl,--defsym=ldflags_seen=1 all static 2>/dev/null
 for f in "libkvmcocoreset.so.$VERSION" kvm-coco-reset kvm-coco-reset.static; do
 	nm "$DEST/o/$f" | grep ' ldflags_seen$' >/dev/null ||
@@ -67,4 +75,4 @@ $M install DESTDIR="$DEST/root" PREFIX=/usr
 $M uninstall DESTDIR="$DEST/root" PREFIX=/usr
 left=$(find "$DEST/root" -type f -o -type l)
 [ -z "$left" ] || { echo "not ok install-check: left behind: $left"; exit 1; }
-echo "ok install-check: exported symbols, soname and links, WERROR, LDFLAGS, pkg-config (shared and static), DESTDIR install and uninstall"
+echo "ok install-check: exported symbols, soname and links, WERROR (and its rebuild), LDFLAGS, pkg-config (shared and static), DESTDIR install and uninstall"

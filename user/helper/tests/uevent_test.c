@@ -75,6 +75,9 @@ TEST(malformed)
 		KVM_HDR "EVENT=reset|PID=",			/* empty number */
 		KVM_HDR "EVENT=reset|PID=-5",			/* negative */
 		KVM_HDR "EVENT=reset|PID=99999999999999999999999",	/* overflow */
+		KVM_HDR "EVENT=reset|PID=4294967297",		/* pid_t wraps to 1 */
+		KVM_HDR "EVENT=reset|PID=0",			/* no process */
+		KVM_HDR "EVENT=reset|PID=3|VM_TYPE=4294967296",	/* type wraps */
 		KVM_HDR "EVENT=reboot|PID=3",			/* unknown event */
 		KVM_HDR "PID=3",				/* no event */
 		KVM_HDR "EVENT=create",				/* no pid */
