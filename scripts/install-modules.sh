@@ -8,9 +8,19 @@
 # if set, must equal it).  depmod searches updates/ before the kernel's own
 # directory, so these win over the stock modules, which stay in place.  A
 # manifest there (.installed) lists every file and directory install
-# created; a second install first removes the first.  With SIGN_KEY and
+# created; a second install replaces the first.  With SIGN_KEY and
 # SIGN_CERT the copies are signed with the kernel's scripts/sign-file (for
 # Secure Boot: Documentation/install.md).
+#
+# install is all or nothing.  Everything it can check (the three modules,
+# their vermagic, the kernel, the key, the certificate and sign-file, no
+# module signed already) it checks before it changes anything; it copies
+# and signs into a directory next to the destination; then it moves the
+# previous install's files aside, renames the new ones in and the new
+# manifest last (written to a temporary file first).  On any failure or
+# signal until then, it puts the previous install and manifest back and
+# removes what it made, so that uninstall always finds a manifest of what
+# is there.  depmod runs after.
 #
 # uninstall: remove what the manifests list, for INSTALL_KREL or every
 # kernel.  Both run depmod for the kernel, except with DESTDIR (an image
@@ -23,7 +33,13 @@ MODDIR=${MODDIR:-$BUILD_DIR/out/arch/x86/kvm}
 MODULES="kvm kvm-amd kvm-intel"
 SUBDIR=updates/kvm-coco-reset
 MANIFEST=.installed
-TARGET=
+TARGET='' ROOT='' SIGN_FILE='' SIGN_HASH=''
+# What an install has changed so far, undone by rollback: the directories
+# it made (outermost first), its staging and backup directories, the
+# previous install's files it moved into the backup (paths relative to
+# ROOT), the files it renamed into place, its temporary manifest.
+MADE_DIRS=() SAVED=() PLACED=()
+STAGE='' BACKUP='' TMP_MANIFEST='' COMMITTED=0 CHANGING=0
 
 # The kernel release the modules are for: their vermagic's first word.
 target_krel() {
@@ -33,6 +49,10 @@ target_krel() {
 	done
 	rel=$(modinfo -F vermagic "$MODDIR/kvm.ko" | cut -d' ' -f1)
 	[ -n "$rel" ] || die "$MODDIR/kvm.ko has no vermagic"
+	for m in $MODULES; do
+		[ "$(modinfo -F vermagic "$MODDIR/$m.ko" | cut -d' ' -f1)" = "$rel" ] ||
+			die "$MODDIR/$m.ko is not built for $rel as kvm.ko is"
+	done
 	[ -z "${INSTALL_KREL:-}" ] || [ "$INSTALL_KREL" = "$rel" ] ||
 		die "INSTALL_KREL=$INSTALL_KREL, but $MODDIR's modules are built for $rel"
 	echo "$rel"
@@ -59,50 +79,137 @@ remove_manifest() {
 	done
 }
 
-# record PATH: note PATH (relative to DESTDIR) in the manifest being made.
-record() { echo "$1" >>"$NEW_MANIFEST"; }
-
-sign() {
-	local ko=$1 sign_file hash
-	sign_file=/lib/modules/$TARGET/build/scripts/sign-file
-	[ -x "$sign_file" ] || die "no $sign_file to sign with (install linux-headers-$TARGET)"
-	[ -z "$(modinfo -F signer "$ko")" ] ||
-		die "$ko is signed already (by $(modinfo -F signer "$ko")): install unsigned modules"
-	hash=$(sed -n 's/^CONFIG_MODULE_SIG_HASH="\(.*\)"$/\1/p' "/lib/modules/$TARGET/build/.config")
-	"$sign_file" "${hash:-sha256}" "$SIGN_KEY" "$SIGN_CERT" "$ko"
-	log "signed $(basename "$ko") with $SIGN_CERT"
+# check_signing: with SIGN_KEY or SIGN_CERT, both readable, the kernel's
+# sign-file there, and no module signed already.
+check_signing() {
+	local m
+	[ -n "${SIGN_KEY:-}${SIGN_CERT:-}" ] || return 0
+	[ -f "${SIGN_KEY:-}" ] && [ -f "${SIGN_CERT:-}" ] ||
+		die "SIGN_KEY and SIGN_CERT must both name files"
+	[ -r "$SIGN_KEY" ] || die "cannot read SIGN_KEY $SIGN_KEY"
+	[ -r "$SIGN_CERT" ] || die "cannot read SIGN_CERT $SIGN_CERT"
+	SIGN_FILE=/lib/modules/$TARGET/build/scripts/sign-file
+	[ -x "$SIGN_FILE" ] || die "no $SIGN_FILE to sign with (install linux-headers-$TARGET)"
+	for m in $MODULES; do
+		[ -z "$(modinfo -F signer "$MODDIR/$m.ko")" ] ||
+			die "$MODDIR/$m.ko is signed already (by $(modinfo -F signer "$MODDIR/$m.ko")): install unsigned modules"
+	done
+	SIGN_HASH=$(sed -n 's/^CONFIG_MODULE_SIG_HASH="\(.*\)"$/\1/p' "/lib/modules/$TARGET/build/.config" 2>/dev/null || true)
+	SIGN_HASH=${SIGN_HASH:-sha256}
 }
 
+# rollback: undo what install changed, newest first.  Each undo goes on
+# after a failure of another, so that as much as possible is put back.
+rollback() {
+	local i p kept=0
+	for ((i = ${#PLACED[@]} - 1; i >= 0; i--)); do
+		rm -f "${PLACED[i]}" || log "rollback: could not remove ${PLACED[i]}"
+	done
+	for ((i = ${#SAVED[@]} - 1; i >= 0; i--)); do
+		p=${SAVED[i]}
+		mv -T "$BACKUP/$p" "$ROOT/$p" ||
+			{ log "rollback: could not put $ROOT/$p back: it is in $BACKUP"; kept=1; }
+	done
+	[ -z "$TMP_MANIFEST" ] || rm -f "$TMP_MANIFEST" || true
+	[ -z "$STAGE" ] || rm -rf "$STAGE" || true
+	if [ -n "$BACKUP" ] && [ $kept = 0 ]; then rm -rf "$BACKUP" || true; fi
+	for ((i = ${#MADE_DIRS[@]} - 1; i >= 0; i--)); do
+		rmdir "$ROOT/${MADE_DIRS[i]}" || log "rollback: could not remove $ROOT/${MADE_DIRS[i]}"
+	done
+	if [ ${#SAVED[@]} -gt 0 ] || [ -f "$ROOT/lib/modules/$TARGET/$SUBDIR/$MANIFEST" ]; then
+		log "install failed: the previous install is back as it was"
+	else
+		log "install failed: nothing installed"
+	fi
+}
+
+finish() {
+	local rc=$?
+	if [ "$rc" -ne 0 ] && [ "$CHANGING" = 1 ] && [ "$COMMITTED" = 0 ]; then
+		rollback
+	fi
+	[ "$rc" -eq 0 ] || [ -z "$KCR_STEP" ] || log "step $KCR_STEP: FAILED ($rc)"
+	exit "$rc"
+}
+trap finish EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 install_modules() {
-	local base dir d m rel=
+	local base dir updates d m list old_dirs=''
 	TARGET=$(target_krel)
-	base=${DESTDIR%/}/lib/modules/$TARGET
+	ROOT=${DESTDIR%/}
+	base=$ROOT/lib/modules/$TARGET
+	updates=$base/updates
 	dir=$base/$SUBDIR
 	[ -n "$DESTDIR" ] || [ -d "$base/kernel" ] ||
 		die "kernel $TARGET is not installed here (no $base/kernel)"
-	if [ -n "${SIGN_KEY:-}${SIGN_CERT:-}" ]; then
-		[ -f "${SIGN_KEY:-}" ] && [ -f "${SIGN_CERT:-}" ] ||
-			die "SIGN_KEY and SIGN_CERT must both name files"
-	fi
-	remove_manifest "$dir"
-	NEW_MANIFEST=$(mktemp)
-	# The directories this install creates, outermost first.
+	check_signing
+	[ ! -f "$dir/$MANIFEST" ] || old_dirs=$(grep '/$' "$dir/$MANIFEST" || true)
+
+	# Nothing has changed until here; from here on a failure rolls back.
+	CHANGING=1
+	# The directories missing, outermost first.
 	for d in lib lib/modules "lib/modules/$TARGET" "lib/modules/$TARGET/updates" \
 		"lib/modules/$TARGET/$SUBDIR"; do
-		[ -d "${DESTDIR%/}/$d" ] && continue
-		mkdir "${DESTDIR%/}/$d"
-		record "$d/"
+		[ -d "$ROOT/$d" ] && continue
+		mkdir "$ROOT/$d"
+		MADE_DIRS+=("$d")
 	done
+	# Copy and sign next to the destination (the same file system, so
+	# that the moves below are renames).  Not *.ko: a depmod meanwhile
+	# must not index them.
+	STAGE=$(mktemp -d "$updates/.kvm-coco-reset.new.XXXXXX")
 	for m in $MODULES; do
-		install -m 0644 "$MODDIR/$m.ko" "$dir/$m.ko"
-		record "lib/modules/$TARGET/$SUBDIR/$m.ko"
-		[ -z "${SIGN_KEY:-}" ] || sign "$dir/$m.ko"
-		rel="$rel $m.ko"
+		install -m 0644 "$MODDIR/$m.ko" "$STAGE/$m.ko.new"
+		if [ -n "$SIGN_FILE" ]; then
+			"$SIGN_FILE" "$SIGN_HASH" "$SIGN_KEY" "$SIGN_CERT" "$STAGE/$m.ko.new"
+			log "signed $m.ko with $SIGN_CERT"
+		fi
 	done
-	record "lib/modules/$TARGET/$SUBDIR/$MANIFEST"
-	mv "$NEW_MANIFEST" "$dir/$MANIFEST"
-	chmod 0644 "$dir/$MANIFEST"
-	log "installed$rel in $dir"
+	# The new manifest: the directories the previous install had made
+	# (still ours) and those made now, outermost first, then the files.
+	TMP_MANIFEST=$(mktemp "$dir/$MANIFEST.new.XXXXXX")
+	for d in lib lib/modules "lib/modules/$TARGET" "lib/modules/$TARGET/updates" \
+		"lib/modules/$TARGET/$SUBDIR"; do
+		case " ${MADE_DIRS[*]} " in
+		*" $d "*) echo "$d/" ;;
+		*) if printf '%s\n' "$old_dirs" | grep -qxF "$d/"; then echo "$d/"; fi ;;
+		esac
+	done >"$TMP_MANIFEST"
+	for m in $MODULES; do
+		echo "lib/modules/$TARGET/$SUBDIR/$m.ko"
+	done >>"$TMP_MANIFEST"
+	echo "lib/modules/$TARGET/$SUBDIR/$MANIFEST" >>"$TMP_MANIFEST"
+	chmod 0644 "$TMP_MANIFEST"
+
+	# Swap: the previous install's files (its manifest among them) aside,
+	# the new ones in, the new manifest last.
+	BACKUP=$(mktemp -d "$updates/.kvm-coco-reset.old.XXXXXX")
+	if [ -f "$dir/$MANIFEST" ]; then
+		list=$(grep -v '/$' "$dir/$MANIFEST" || true)
+		while read -r d; do
+			[ -n "$d" ] && { [ -e "$ROOT/$d" ] || [ -L "$ROOT/$d" ]; } || continue
+			mkdir -p "$BACKUP/$(dirname "$d")"
+			mv -T "$ROOT/$d" "$BACKUP/$d"
+			SAVED+=("$d")
+		done <<<"$list"
+	fi
+	for m in $MODULES; do
+		mv -T "$STAGE/$m.ko.new" "$dir/$m.ko"
+		PLACED+=("$dir/$m.ko")
+	done
+	mv -T "$TMP_MANIFEST" "$dir/$MANIFEST"
+	TMP_MANIFEST=
+	PLACED+=("$dir/$MANIFEST")
+	COMMITTED=1
+	rm -rf "$STAGE" "$BACKUP"
+	STAGE='' BACKUP=''
+	log "installed $(printf '%s.ko ' $MODULES)in $dir"
+
+	# A failure from here on leaves the install and its manifest whole
+	# (uninstall removes it).
 	run_depmod "$TARGET"
 	[ -n "$DESTDIR" ] && return 0
 	# depmod must resolve kvm to ours (a depmod.d search line could say otherwise).

@@ -19,7 +19,10 @@
 #  - dkms remove --all puts the stock modules back (dpkg --verify) and
 #    leaves nothing of ours under /lib/modules and /var/lib/dkms;
 #  - scripts/install-modules.sh (make install) in the root: depmod resolves
-#    kvm to its copy; uninstall restores the stock one;
+#    kvm to its copy; a failed second install (sign-file failing for the
+#    first or the second module, a module missing) leaves the first and its
+#    manifest as they were, a failed first install nothing, and no
+#    temporary file stays; uninstall restores the stock one;
 #  - make install / make uninstall with DESTDIR leave no file behind.
 # Also scripts/test-mounts.sh, the cleanup both roots share.
 # Logs: $LOGDIR/dkms (dkms output, make.log of each build, the test host's).
@@ -310,19 +313,71 @@ remove() {
 	log "stock modules back: dpkg --verify linux-modules-$KREL clean"
 }
 
+# updates_state: the root's /lib/modules/KREL/updates (names, modes,
+# contents) and its /tmp, to compare before and after a failed install.
+updates_state() {
+	in_root sh -c "cd /lib/modules/$KREL && if [ -e updates ]; then
+		find updates -printf '%p %y %m %s\n' | sort; find updates -type f -exec sha256sum {} + | sort; fi
+		ls -A /tmp"
+}
+
+# root_install ENV...: install-modules.sh install in the root, with ENV.
+root_install() {
+	in_root env CACHE_DIR=/var/tmp/kcr-cache "$@" /opt/kcr/scripts/install-modules.sh install
+}
+
+# install_fails NAME ENV...: install with ENV must fail and change nothing:
+# the previous install and its manifest stay as they were, or with none
+# nothing appears, and no temporary file is left.
+install_fails() {
+	local name=$1 before after
+	shift
+	before=$(updates_state)
+	if root_install "$@" >"$LOGDIR/$name.log" 2>&1; then
+		cat "$LOGDIR/$name.log" >&2
+		fail "$name: install-modules.sh install did not fail"
+	fi
+	after=$(updates_state)
+	[ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after") >&2 || true
+		cat "$LOGDIR/$name.log" >&2
+		fail "$name: the failed install changed /lib/modules/$KREL/updates or /tmp (< before, > after)"; }
+	log "$name: refused or rolled back, nothing changed: $(grep -m1 -e 'error' -e 'failed' "$LOGDIR/$name.log")"
+}
+
+# The kernel's sign-file in the root, made to fail for the second module it
+# signs (sign_fails on), or put back (off).
+sign_fails() {
+	local sf=/usr/src/linux-headers-$KREL/scripts/sign-file
+	if [ "$1" = on ]; then
+		printf '%s\n' '#!/bin/sh' '# test-dkms: fail for the second module.' \
+			'n=$(($(cat /var/tmp/kcr-sign-count 2>/dev/null || echo 0) + 1))' \
+			'echo $n >/var/tmp/kcr-sign-count' \
+			'[ $n -ne 2 ] || { echo "sign-file: injected failure" >&2; exit 1; }' \
+			'exec "$0.real" "$@"' >"$M/var/tmp/kcr-sign-file"
+		in_root rm -f /var/tmp/kcr-sign-count
+		in_root mv "$sf" "$sf.real"
+		in_root install -m 0755 /var/tmp/kcr-sign-file "$sf"
+	else
+		in_root mv "$sf.real" "$sf"
+	fi
+}
+
 # make install's script in the root, on make modules' build, signed with a
 # key of our own as for Secure Boot: its copies win, and uninstall restores
-# the stock ones.
+# the stock ones.  A failed install (the key sign-file rejects, sign-file
+# failing for the second module, a module missing) leaves the previous one
+# and its manifest as they were, and a failed first install nothing.
 make_install_in_root() {
 	local dir=/lib/modules/$KREL/updates/kvm-coco-reset m signer
-	mkdir -p "$M/var/tmp/kcr-mods"
+	local key=(MODDIR=/var/tmp/kcr-mods SIGN_KEY=/var/tmp/MOK.priv SIGN_CERT=/var/tmp/MOK.der)
+	mkdir -p "$M/var/tmp/kcr-mods" "$M/var/tmp/kcr-mods-2"
 	cp "$MAKE_OUT"/kvm*.ko "$M/var/tmp/kcr-mods/"
+	cp "$MAKE_OUT"/kvm.ko "$MAKE_OUT"/kvm-amd.ko "$M/var/tmp/kcr-mods-2/"
+	echo "not a key" >"$M/var/tmp/bad.priv"
 	in_root openssl req -new -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=kcr test-dkms key/" \
 		-keyout /var/tmp/MOK.priv -outform DER -out /var/tmp/MOK.der >"$LOGDIR/install.log" 2>&1 ||
 		{ cat "$LOGDIR/install.log" >&2; fail "openssl could not make a signing key"; }
-	in_root env MODDIR=/var/tmp/kcr-mods CACHE_DIR=/var/tmp/kcr-cache \
-		SIGN_KEY=/var/tmp/MOK.priv SIGN_CERT=/var/tmp/MOK.der \
-		/opt/kcr/scripts/install-modules.sh install >>"$LOGDIR/install.log" 2>&1 ||
+	root_install "${key[@]}" >>"$LOGDIR/install.log" 2>&1 ||
 		{ cat "$LOGDIR/install.log" >&2; fail "install-modules.sh install in the root"; }
 	expect_path kvm "$dir/kvm.ko"
 	expect_path kvm_intel "$dir/kvm-intel.ko"
@@ -332,12 +387,25 @@ make_install_in_root() {
 	done
 	# The build's own copies stay unsigned.
 	[ -z "$(modinfo -F signer "$M/var/tmp/kcr-mods/kvm.ko")" ] || fail "make install signed its MODDIR's kvm.ko"
+	# Failures of a second install.
+	install_fails install-bad-key MODDIR=/var/tmp/kcr-mods SIGN_KEY=/var/tmp/bad.priv SIGN_CERT=/var/tmp/MOK.der
+	sign_fails on
+	install_fails install-sign-fails "${key[@]}"
+	sign_fails off
+	install_fails install-missing-module MODDIR=/var/tmp/kcr-mods-2
+	expect_path kvm "$dir/kvm.ko"
 	in_root env CACHE_DIR=/var/tmp/kcr-cache /opt/kcr/scripts/install-modules.sh uninstall \
 		>>"$LOGDIR/install.log" 2>&1 ||
 		{ cat "$LOGDIR/install.log" >&2; fail "install-modules.sh uninstall in the root"; }
 	expect_path kvm "$(stock_dir)/kvm.ko.xz"
 	[ ! -e "$M/lib/modules/$KREL/updates" ] ||
 		fail "left behind by uninstall: $(find "$M/lib/modules/$KREL/updates")"
+	# A failed first install.
+	sign_fails on
+	install_fails install-first-sign-fails "${key[@]}"
+	sign_fails off
+	[ ! -e "$M/lib/modules/$KREL/updates" ] ||
+		fail "left behind by a failed first install: $(find "$M/lib/modules/$KREL/updates")"
 }
 
 # make install / make uninstall, modules and helper, into a scratch DESTDIR.
