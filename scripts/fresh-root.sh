@@ -18,11 +18,7 @@
 SUITE=bookworm
 ROOT=
 
-host_tools() {
-	command -v mmdebstrap >/dev/null && return 0
-	apt-get -q update
-	DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends mmdebstrap
-}
+host_tools() { need_host_tool mmdebstrap mmdebstrap; }
 
 # The host's deb822 and one-line sources, and its apt.conf.d snippets.
 make_root() {

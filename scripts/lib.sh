@@ -30,6 +30,17 @@ step() {
 }
 trap 'rc=$?; [ $rc -ne 0 ] && [ -n "$KCR_STEP" ] && log "step $KCR_STEP: FAILED ($rc)"; exit $rc' EXIT
 
+# need_host_tool CMD PKG: install Debian's PKG for CMD if CMD is missing,
+# with apt-get update first: a freshly made root (mmdebstrap's, as CI's)
+# has no package lists, and apt-get install alone finds no package there.
+need_host_tool() {
+	command -v "$1" >/dev/null && return 0
+	[ "$(id -u)" = 0 ] || die "$1 is missing: install $2 (as root)"
+	apt-get -q update
+	DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends "$2"
+	command -v "$1" >/dev/null || die "$1 is still missing after apt-get install $2"
+}
+
 # Bind mounts into a root (scripts/fresh-root.sh, scripts/test-dkms.sh):
 # noted in KCR_MOUNTS, newest first, for unmount_all.
 KCR_MOUNTS=()

@@ -14,8 +14,7 @@ BIN=/usr/bin/qemu-system-x86_64
 
 root() {
 	[ "$(cat "$ROOT/.kcr-version" 2>/dev/null)" = "$VERSION" ] && return 0
-	command -v mmdebstrap >/dev/null ||
-		DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends mmdebstrap
+	need_host_tool mmdebstrap mmdebstrap
 	rm -rf "$ROOT"
 	mmdebstrap --quiet --variant=minbase trixie "$ROOT" \
 		"deb $MIRROR trixie main" "deb $MIRROR trixie-backports main"

@@ -94,8 +94,7 @@ make_root() {
 	for p in $PINNED; do
 		debs+=("$(ls "$DEB_DIR/${p}_"*.deb)") || die "no $p in $DEB_DIR: run make fetch"
 	done
-	command -v mmdebstrap >/dev/null ||
-		DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends mmdebstrap
+	need_host_tool mmdebstrap mmdebstrap
 	rm -rf "$ROOT_CACHE" "$ROOT_CACHE.tmp"
 	# shellcheck disable=SC2016 # $1 is mmdebstrap's, the root
 	mmdebstrap --quiet --variant=minbase --aptopt='APT::Install-Recommends "false"' \
