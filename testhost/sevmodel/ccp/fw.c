@@ -129,11 +129,28 @@ static void audit_asid(struct sm_fw *fw, u32 asid)
 
 /* ---- Platform ---- */
 
+/*
+ * INIT, and SNP_INIT, when neither was done: every ASID is dirty and no
+ * WBINVD is done, so the first ACTIVATE needs a WBINVD and a DF_FLUSH
+ * (AMD-ASPFW sev_mcmd.c: the ASID initialization of sev_mcmd_init_common()
+ * and snp_mcmd_init_common(), run only while SNP is uninitialized).
+ */
+static void all_asids_dirty(struct sm_fw *fw)
+{
+	int a;
+
+	for (a = 1; a < SM_NR_ASIDS; a++)
+		WRITE_ONCE(fw->asid[a], SM_ASID_DIRTY);
+	fw->wbinvd_seen = false;
+}
+
 static int cmd_init(struct sm_fw *fw, void *data, struct sm_guest *unused)
 {
 	if (fw->platform != SEV_STATE_UNINIT)
 		return refuse(fw, SEV_RET_INVALID_PLATFORM_STATE,
 			      "the platform is already initialized");
+	if (!fw->snp_init)
+		all_asids_dirty(fw);
 	fw->platform = SEV_STATE_INIT;
 	return 0;
 }
@@ -158,6 +175,7 @@ static int cmd_snp_init(struct sm_fw *fw, void *data, struct sm_guest *unused)
 		return refuse(fw, SEV_RET_INVALID_PLATFORM_STATE,
 			      "SNP is initialized, or SEV INIT came first");
 	sm_rmp_clear(fw);	/* INIT_RMP */
+	all_asids_dirty(fw);
 	fw->snp_init = true;
 	return 0;
 }
@@ -977,7 +995,18 @@ void sm_wbinvd(struct sm_fw *fw)
 	mutex_unlock(&fw->lock);
 }
 
-/* As sev_platform_init(): SNP_INIT if @snp, INIT, WBINVD, DF_FLUSH, once. */
+static void sm_platform_wbinvd(struct sm_fw *fw)
+{
+	if (!fw->quiet)
+		wbinvd_on_all_cpus();
+	sm_wbinvd_locked(fw);
+}
+
+/*
+ * As sev_platform_init() (_sev_platform_init_locked() in sev-dev.c), once:
+ * if @snp, WBINVD, SNP_INIT, WBINVD, SNP_DF_FLUSH (__sev_snp_init_locked());
+ * then INIT, WBINVD, DF_FLUSH (__sev_platform_init_locked()).
+ */
 int sm_platform_init(struct sm_fw *fw, bool snp, int *error)
 {
 	struct sev_data_init init = {};
@@ -986,14 +1015,18 @@ int sm_platform_init(struct sm_fw *fw, bool snp, int *error)
 	mutex_lock(&fw->lock);
 	if (fw->platform != SEV_STATE_UNINIT)
 		goto out;
-	if (snp && !fw->snp_init)
+	if (snp && !fw->snp_init) {
+		sm_platform_wbinvd(fw);
 		st = __sm_do_cmd(fw, SEV_CMD_SNP_INIT, NULL);
+		if (!st) {
+			sm_platform_wbinvd(fw);
+			st = __sm_do_cmd(fw, SEV_CMD_SNP_DF_FLUSH, NULL);
+		}
+	}
 	if (!st)
 		st = __sm_do_cmd(fw, SEV_CMD_INIT, &init);
 	if (!st) {
-		if (!fw->quiet)
-			wbinvd_on_all_cpus();
-		sm_wbinvd_locked(fw);
+		sm_platform_wbinvd(fw);
 		st = __sm_do_cmd(fw, SEV_CMD_DF_FLUSH, NULL);
 	}
 out:

@@ -702,6 +702,56 @@ static bool st_launch_update_vmsa_length(struct st *s)
 	       ST(s, st_lud(s, SEV_CMD_LAUNCH_UPDATE_VMSA, es, PAGE_SIZE), 0) || ST_VIOL(s, 0);
 }
 
+/*
+ * INIT leaves every ASID dirty and WBINVD not done (AMD-ASPFW): the first
+ * ACTIVATE needs a WBINVD and a DF_FLUSH before it.  On an instance that
+ * was never initialized.
+ */
+static bool st_init_asids_dirty(struct st *s)
+{
+	struct sev_data_init init = {};
+	u32 h;
+
+	return ST(s, st_cmd(s, SEV_CMD_INIT, &init), 0) ||
+	       ST(s, s->fw->asid[SEV_MODEL_MAX_SEV_ASID], SM_ASID_DIRTY) ||
+	       ST(s, st_start(s, 0, &h), 0) ||
+	       ST(s, st_act(s, h, 8), SEV_RET_DFFLUSH_REQUIRED) ||
+	       ST(s, st_cmd(s, SEV_CMD_DF_FLUSH, NULL), SEV_RET_WBINVD_REQUIRED) ||
+	       ST_VIOL(s, 2) || st_wbinvd(s) ||
+	       ST(s, st_cmd(s, SEV_CMD_DF_FLUSH, NULL), 0) ||
+	       ST(s, st_act(s, h, 8), 0) || ST_VIOL(s, 0);
+}
+
+/*
+ * SNP_INIT does the same; a SEV INIT after it leaves the ASIDs alone.  On
+ * an instance that was never initialized.
+ */
+static bool st_snp_init_asids_dirty(struct st *s)
+{
+	struct sev_data_init init = {};
+
+	return ST(s, st_cmd(s, SEV_CMD_SNP_INIT, NULL), 0) || st_snp_guest(s, 0) ||
+	       ST(s, st_snp_act(s, 1), SEV_RET_DFFLUSH_REQUIRED) ||
+	       ST(s, st_cmd(s, SEV_CMD_SNP_DF_FLUSH, NULL), SEV_RET_WBINVD_REQUIRED) ||
+	       ST_VIOL(s, 2) || st_wbinvd(s) ||
+	       ST(s, st_cmd(s, SEV_CMD_SNP_DF_FLUSH, NULL), 0) ||
+	       ST(s, st_cmd(s, SEV_CMD_INIT, &init), 0) ||
+	       ST(s, s->fw->asid[2], SM_ASID_FREE) ||
+	       ST(s, st_snp_act(s, 1), 0) || ST_VIOL(s, 0);
+}
+
+/* sev_platform_init() flushes what INIT and SNP_INIT left dirty. */
+static bool st_platform_init_flushes(struct st *s)
+{
+	int a;
+
+	for (a = 1; a < SM_NR_ASIDS; a++)
+		if (ST(s, s->fw->asid[a], SM_ASID_FREE))
+			return true;
+	return ST(s, s->fw->snp_init && s->fw->platform == SEV_STATE_INIT, 1) ||
+	       ST_VIOL(s, 0);
+}
+
 /* Armed with skip 1: the second ACTIVATE fails and changes nothing. */
 static bool st_fault_injection(struct st *s)
 {
@@ -747,6 +797,9 @@ static const struct {
 	{ "vm_page_flush_unbound", st_vm_page_flush_unbound },
 	{ "launch_update_firmware_pages", st_launch_update_firmware_pages },
 	{ "launch_update_vmsa_length", st_launch_update_vmsa_length },
+	{ "init_asids_dirty", st_init_asids_dirty, true },
+	{ "snp_init_asids_dirty", st_snp_init_asids_dirty, true },
+	{ "platform_init_flushes", st_platform_init_flushes },
 	{ "fault_injection", st_fault_injection },
 };
 
