@@ -69,29 +69,65 @@ find_source() {
 }
 
 # What the build reads from the source: KVM's two directories and every
-# file the series creates or changes (and the top Makefile, read first).
+# file the series changes (the top Makefile is read first, alone).  Not the
+# files the series creates ("--- /dev/null"): they are not in the source,
+# and neither is a file a patch changes after an earlier one created it.
+# Nor the files inside the two directories: GNU tar reports a member named
+# twice (as itself and under its directory) "Not found in archive".
+KVM_DIRS="arch/x86/kvm virt/kvm"
 wanted() {
 	local p
-	printf '%s\n' arch/x86/kvm virt/kvm
+	printf '%s\n' $KVM_DIRS
 	for p in $(series); do
-		sed -n 's|^+++ b/||p' "$SERIES_DIR/$p"
-	done | sort -u
+		cat "$SERIES_DIR/$p"
+	done | awk -v dirs="$KVM_DIRS" '
+		BEGIN { n = split(dirs, d, " ") }
+		function inside(f,  i) {
+			for (i = 1; i <= n; i++) if (index(f, d[i] "/") == 1) return 1
+			return 0
+		}
+		/^--- / { old = $2; at = NR; next }
+		/^\+\+\+ / && NR == at + 1 {
+			f = substr(old, 3)
+			if (old == "/dev/null") made[substr($2, 3)] = 1
+			else if (substr(old, 1, 2) == "a/" && !(f in made) && !inside(f)) print f
+		}' | sort -u
 }
 
-# extract PATH...: copy the PATHs that exist from the source into $SRC
-# (files the series creates are not in it).
+# missing PATH...: a refusal naming the PATHs the source lacks.
+missing() {
+	refuse "the source $SOURCE has no $*, which the build reads: not a Linux $SERIES_BASE" \
+		"source the series applies to"
+}
+
+# extract PATH...: copy the PATHs from the source into $SRC.  Each must be
+# there: one missing is a refusal that names it; any other error (a corrupt
+# or truncated tarball, a full disk) ends the build with tar's or cp's own
+# message.
 extract() {
+	local err lacking
 	if [ -d "$SOURCE" ]; then
-		(cd "$SOURCE" && for f in "$@"; do
-			if [ -e "$f" ]; then cp -a --parents "$f" "$SRC/"; fi
-		done)
+		lacking=$(cd "$SOURCE" && for f in "$@"; do [ -e "$f" ] || echo "$f"; done)
+		[ -z "$lacking" ] || missing $lacking
+		(cd "$SOURCE" && cp -a --parents "$@" "$SRC/")
 		return 0
 	fi
-	# tar names each member it did not find and fails.
-	printf "$TOP/%s\n" "$@" |
-		tar -C "$SRC" --strip-components=1 -xf "$SOURCE" -T - 2>"$SRC.tar-errors" || true
-	grep -v 'Not found in archive\|Exiting with failure' "$SRC.tar-errors" >&2 || true
-	rm -f "$SRC.tar-errors"
+	err=$PKG/tar-errors
+	# shellcheck disable=SC2059 # the top directory is the format's prefix
+	if printf "$TOP/%s\n" "$@" | tar -C "$SRC" --strip-components=1 -xf "$SOURCE" -T - 2>"$err"; then
+		rm -f "$err"
+		return 0
+	fi
+	# GNU tar names each member it did not find, then says it failed.
+	if grep -v -e ': Not found in archive$' -e '^tar: Exiting with failure status due to previous errors$' \
+		"$err" | grep -q .; then
+		cat "$err" >&2
+		die "could not unpack $SOURCE (corrupt or truncated?): $(grep -v ': Not found in archive$' "$err" | head -n1)"
+	fi
+	lacking=$(sed -n "s|^tar: $TOP/\(.*\): Not found in archive\$|\1|p" "$err")
+	[ -n "$lacking" ] || { cat "$err" >&2; die "tar failed on $SOURCE"; }
+	rm -f "$err"
+	missing $lacking
 }
 
 # The top Makefile first (tar stops at it, early in the archive): the
@@ -107,6 +143,7 @@ unpack_makefile() {
 		tar -C "$SRC" --strip-components=1 --occurrence=1 -xf "$SOURCE" "$TOP/Makefile" ||
 			refuse "$SOURCE has no top-level Makefile: not a kernel source"
 	else
+		[ -f "$SOURCE/Makefile" ] || refuse "$SOURCE has no top-level Makefile: not a kernel source"
 		extract Makefile
 	fi
 	[ -f "$SRC/Makefile" ] || refuse "$SOURCE has no top-level Makefile: not a kernel source"
@@ -124,9 +161,6 @@ source_version() {
 unpack() {
 	# shellcheck disable=SC2046 # one path a word
 	extract $(wanted)
-	if [ ! -d "$SRC/arch/x86/kvm" ] || [ ! -d "$SRC/virt/kvm" ]; then
-		refuse "$SOURCE holds no arch/x86/kvm and virt/kvm"
-	fi
 }
 
 apply_series() {

@@ -8,7 +8,9 @@
 # by its inputs, and used through an overlay so every run starts clean:
 #  - kernels the series is not for are refused, each with its reason: a
 #    6.12 kernel (BUILD_EXCLUSIVE_KERNEL), a 7.3 kernel whose source is
-#    another version, no source, a source the series does not apply to;
+#    another version, no source, a tarball that lacks a file the series
+#    changes, a corrupt tarball (tar's error, not a later symptom), a
+#    source the series does not apply to;
 #  - dkms add of the tarball, dkms build and install for $KREL; depmod
 #    resolves kvm, kvm_amd and kvm_intel to DKMS's copies; kvm.ko is ours
 #    (the kvm_reset_vm tracepoint, which the stock one lacks), has the
@@ -193,8 +195,17 @@ refused() {
 	return 0
 }
 
+# series_files: the files outside arch/x86/kvm and virt/kvm that the
+# series changes (and the DKMS build unpacks).
+series_files() {
+	local p dir=$KCR_ROOT/kernel/kvm-coco-reset/patches
+	for p in $(grep -v -e '^#' -e '^$' "$dir/series"); do
+		sed -n 's|^--- a/||p' "$dir/$p"
+	done | grep -v -e '^arch/x86/kvm/' -e '^virt/kvm/' | sort -u
+}
+
 refusals() {
-	local hdr=/usr/src/linux-headers-$KREL fake bad=/var/tmp/kcr-bad-source
+	local hdr=/usr/src/linux-headers-$KREL fake bad=/var/tmp/kcr-bad-source lacking members
 	# Another Linux: dkms itself refuses (BUILD_EXCLUSIVE_KERNEL), exit 77.
 	in_root mkdir -p "/lib/modules/$OTHER_KREL"
 	in_root ln -s "$hdr" "/lib/modules/$OTHER_KREL/build"
@@ -212,13 +223,28 @@ refusals() {
 	refused refuse-no-source "$KREL" \
 		"refusing kernel $KREL: no Linux 7.3 source: install Debian's linux-source-7.3 of version 7.3.4"
 	in_root mv /var/tmp/linux-source-7.3.tar.xz /usr/src/
+	# What the build reads of 7.3.4, as a tree.
+	members=$(series_files | sed 's|^|linux-source-7.3/|' | tr '\n' ' ')
+	in_root sh -c "mkdir -p $bad && tar -C $bad --strip-components=1 -xf /usr/src/linux-source-7.3.tar.xz \
+		linux-source-7.3/Makefile linux-source-7.3/arch/x86/kvm linux-source-7.3/virt/kvm $members"
+	# A tarball that lacks a file the series changes: refused, naming it.
+	lacking=$(series_files | tail -n1)
+	in_root sh -c "mkdir -p $bad.lacking && cp -a $bad $bad.lacking/linux-source-7.3 &&
+		rm $bad.lacking/linux-source-7.3/$lacking && tar -C $bad.lacking -czf $bad.tar.gz linux-source-7.3"
+	KCR_LINUX_SOURCE=$bad.tar.gz refused refuse-lacking "$KREL" \
+		"refusing kernel $KREL: the source $bad.tar.gz has no $lacking, which the build reads"
+	# A corrupt tarball: tar's error ends the build, not a later symptom.
+	in_root sh -c "cp /usr/src/linux-source-7.3.tar.xz $bad.tar.xz &&
+		dd if=/dev/urandom of=$bad.tar.xz bs=1M count=1 conv=notrunc status=none \
+			seek=\$((\$(stat -c %s $bad.tar.xz) / 2097152))"
+	KCR_LINUX_SOURCE=$bad.tar.xz refused refuse-corrupt "$KREL" "could not unpack $bad.tar.xz (corrupt or truncated?)"
 	# The right version, but a source the series does not apply to: 7.3.4
 	# with guest_memfd.c (patch 0001's) emptied, as KCR_LINUX_SOURCE.
-	in_root sh -c "mkdir -p $bad && tar -C $bad --strip-components=1 -xf /usr/src/linux-source-7.3.tar.xz \
-		linux-source-7.3/Makefile linux-source-7.3/arch/x86/kvm linux-source-7.3/virt/kvm && : >$bad/virt/kvm/guest_memfd.c"
+	in_root sh -c ": >$bad/virt/kvm/guest_memfd.c"
 	KCR_LINUX_SOURCE=$bad refused refuse-series "$KREL" \
 		"refusing kernel $KREL: 0001-KVM-guest_memfd-Add-kvm_gmem_discard_private-to-free.patch does not apply"
-	in_root rm -rf "$bad" "$fake" "/lib/modules/$FAKE_KREL" "/lib/modules/$OTHER_KREL"
+	in_root rm -rf "$bad" "$bad.lacking" "$bad.tar.gz" "$bad.tar.xz" "$fake" "/lib/modules/$FAKE_KREL" \
+		"/lib/modules/$OTHER_KREL"
 	# A refused build leaves no built state behind for the real kernel.
 	in_root dkms status kvm-coco-reset | has "kvm-coco-reset/$VER: added" ||
 		fail "after the refusals, dkms status is not 'added': $(in_root dkms status kvm-coco-reset)"
