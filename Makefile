@@ -203,6 +203,10 @@ demo: modules selftests-kcr
 # Installing on a real host (Documentation/install.md): a DKMS package, or
 # make install of what make modules built (MODDIR) and of the helper.
 MODDIR ?= $(BUILD_DIR)/out/arch/x86/kvm
+# 1 if none of MODDIR, BUILD_DIR and CACHE_DIR was given: then under sudo
+# install-modules.sh also looks in the sudo user's cache (root's HOME is
+# not the user's who ran make modules).
+KCR_MODDIR_DEFAULT := $(if $(filter-out file,$(origin MODDIR) $(origin BUILD_DIR) $(origin CACHE_DIR)),0,1)
 
 dkms-source:
 	$(Q)scripts/dkms-source.sh
@@ -210,7 +214,8 @@ dkms-source:
 dkms-tarball: dkms-source
 
 install:
-	$(Q)DESTDIR='$(DESTDIR)' MODDIR='$(MODDIR)' INSTALL_KREL='$(INSTALL_KREL)' \
+	$(Q)DESTDIR='$(DESTDIR)' MODDIR='$(MODDIR)' KCR_MODDIR_DEFAULT=$(KCR_MODDIR_DEFAULT) \
+		INSTALL_KREL='$(INSTALL_KREL)' \
 		SIGN_KEY='$(SIGN_KEY)' SIGN_CERT='$(SIGN_CERT)' scripts/install-modules.sh install
 	$(Q)$(MAKE) -C user/helper install
 

@@ -3,7 +3,7 @@
 # modules, without DKMS.
 #
 # install: copy kvm.ko, kvm-amd.ko and kvm-intel.ko of $MODDIR (make
-# modules' output) to $DESTDIR/lib/modules/KREL/updates/kvm-coco-reset,
+# modules' output; under sudo possibly the sudo user's: find_moddir) to $DESTDIR/lib/modules/KREL/updates/kvm-coco-reset,
 # KREL being the kernel they were built for (their vermagic; INSTALL_KREL,
 # if set, must equal it).  depmod searches updates/ before the kernel's own
 # directory, so these win over the stock modules, which stay in place.  A
@@ -29,7 +29,7 @@
 
 ACTION=${1:-}
 DESTDIR=${DESTDIR:-}
-MODDIR=${MODDIR:-$BUILD_DIR/out/arch/x86/kvm}
+MODDIR=${MODDIR:-}
 MODULES="kvm kvm-amd kvm-intel"
 SUBDIR=updates/kvm-coco-reset
 MANIFEST=.installed
@@ -41,12 +41,54 @@ TARGET='' ROOT='' SIGN_FILE='' SIGN_HASH=''
 MADE_DIRS=() SAVED=() PLACED=()
 STAGE='' BACKUP='' TMP_MANIFEST='' COMMITTED=0 CHANGING=0
 
+has_modules() { # has_modules DIR: DIR holds the three modules
+	local m
+	for m in $MODULES; do [ -f "$1/$m.ko" ] || return 1; done
+}
+
+same_modules() { # same_modules DIR1 DIR2
+	local m
+	for m in $MODULES; do cmp -s "$1/$m.ko" "$2/$m.ko" || return 1; done
+}
+
+# find_moddir: the modules to install.  MODDIR if given (make passes
+# KCR_MODDIR_DEFAULT=1 when it is its default, from CACHE_DIR), else make
+# modules' output in this user's cache.  Under sudo, HOME and so that cache
+# are root's, while `make modules` ran as the user: if root's cache has no
+# modules, the sudo user's (~SUDO_USER/.cache/kvm-coco-reset) are taken,
+# and said so; if both have modules and they differ, or neither has, it
+# stops, naming both, and asks for MODDIR=.
+find_moddir() {
+	local own home user
+	if [ -n "$MODDIR" ] && [ "${KCR_MODDIR_DEFAULT:-0}" != 1 ]; then
+		has_modules "$MODDIR" || die "no kvm.ko, kvm-amd.ko and kvm-intel.ko in MODDIR=$MODDIR"
+		return 0
+	fi
+	own=${MODDIR:-$BUILD_DIR/out/arch/x86/kvm}
+	MODDIR=$own
+	if [ -z "${SUDO_USER:-}" ] || [ "$SUDO_USER" = root ] || [ "$(id -u)" != 0 ]; then
+		has_modules "$own" || die "no kvm.ko, kvm-amd.ko and kvm-intel.ko in $own:" \
+			"run make modules first, or pass MODDIR=<their directory>"
+		return 0
+	fi
+	home=$(getent passwd "$SUDO_USER" | cut -d: -f6 || true)
+	user=${home:-~$SUDO_USER}/.cache/kvm-coco-reset/build/out/arch/x86/kvm
+	if has_modules "$own"; then
+		[ "$own" = "$user" ] || ! has_modules "$user" || same_modules "$own" "$user" ||
+			die "two builds of the modules: $own (root's cache) and $user ($SUDO_USER's," \
+				"who ran sudo): pass MODDIR= with the one to install"
+		return 0
+	fi
+	has_modules "$user" || die "no kvm.ko, kvm-amd.ko and kvm-intel.ko in $own (root's cache)" \
+		"nor in $user ($SUDO_USER's, who ran sudo): run make modules first, or pass" \
+		"MODDIR=<their directory>"
+	log "no modules in root's cache $own: installing $SUDO_USER's, from $user"
+	MODDIR=$user
+}
+
 # The kernel release the modules are for: their vermagic's first word.
 target_krel() {
 	local m rel
-	for m in $MODULES; do
-		[ -f "$MODDIR/$m.ko" ] || die "no $m.ko in $MODDIR: run make modules first"
-	done
 	rel=$(modinfo -F vermagic "$MODDIR/kvm.ko" | cut -d' ' -f1)
 	[ -n "$rel" ] || die "$MODDIR/kvm.ko has no vermagic"
 	for m in $MODULES; do
@@ -138,6 +180,7 @@ trap 'exit 143' TERM
 
 install_modules() {
 	local base dir updates d m list old_dirs=''
+	find_moddir
 	TARGET=$(target_krel)
 	ROOT=${DESTDIR%/}
 	base=$ROOT/lib/modules/$TARGET

@@ -24,7 +24,9 @@
 #    kvm to its copy; a failed second install (sign-file failing for the
 #    first or the second module, a module missing) leaves the first and its
 #    manifest as they were, a failed first install nothing, and no
-#    temporary file stays; uninstall restores the stock one;
+#    temporary file stays; uninstall restores the stock one; under sudo,
+#    with root's cache empty, it installs the sudo user's modules, and with
+#    none names both caches;
 #  - make install / make uninstall with DESTDIR leave no file behind.
 # Also scripts/test-mounts.sh, the cleanup both roots share.
 # Logs: $LOGDIR/dkms (dkms output, make.log of each build, the test host's).
@@ -433,6 +435,39 @@ make_install_in_root() {
 		fail "left behind by a failed first install: $(find "$M/lib/modules/$KREL/updates")"
 }
 
+# sudo make install after make modules run as a user: root's cache has no
+# modules, the sudo user's has, and those are installed (as make passes it:
+# MODDIR the default, KCR_MODDIR_DEFAULT=1); with neither, the refusal names
+# both paths and asks for MODDIR=.
+make_install_sudo() {
+	local home=/home/kcr-user out=.cache/kvm-coco-reset/build/out/arch/x86/kvm dest=/var/tmp/kcr-sudo
+	local env=(HOME=/root SUDO_USER=kcr-user "DESTDIR=$dest" KCR_MODDIR_DEFAULT=1
+		"MODDIR=/root/$out")
+	echo "kcr-user:x:4242:4242::$home:/bin/sh" >>"$M/etc/passwd"
+	mkdir -p "$M$home/$out"
+	cp "$MAKE_OUT"/kvm*.ko "$M$home/$out/"
+	in_root env "${env[@]}" /opt/kcr/scripts/install-modules.sh install >"$LOGDIR/install-sudo.log" 2>&1 ||
+		{ cat "$LOGDIR/install-sudo.log" >&2; fail "install under sudo with the modules in the user's cache"; }
+	cmp "$MAKE_OUT/kvm.ko" "$M$dest/lib/modules/$KREL/updates/kvm-coco-reset/kvm.ko" ||
+		fail "install under sudo did not install the user's kvm.ko"
+	has "installing kcr-user's, from $home/$out" <"$LOGDIR/install-sudo.log" ||
+		fail "install under sudo does not say it took the user's modules"
+	in_root env DESTDIR=$dest /opt/kcr/scripts/install-modules.sh uninstall >>"$LOGDIR/install-sudo.log" 2>&1
+	rm -rf "$M$home/.cache"
+	if in_root env "${env[@]}" /opt/kcr/scripts/install-modules.sh install >>"$LOGDIR/install-sudo.log" 2>&1; then
+		fail "install under sudo with no modules anywhere did not fail"
+	fi
+	has "no kvm.ko, kvm-amd.ko and kvm-intel.ko in /root/$out (root's cache) nor in $home/$out (kcr-user's.*MODDIR=" \
+		<"$LOGDIR/install-sudo.log" || { cat "$LOGDIR/install-sudo.log" >&2
+		fail "install under sudo with no modules: the refusal does not name both caches and MODDIR="; }
+	# make passes KCR_MODDIR_DEFAULT=1 only when nothing names the modules.
+	make -s -n -C "$KCR_ROOT" install 2>/dev/null | has 'KCR_MODDIR_DEFAULT=1' ||
+		fail "make install does not pass KCR_MODDIR_DEFAULT=1 by default"
+	make -s -n -C "$KCR_ROOT" install MODDIR=/x 2>/dev/null | has 'KCR_MODDIR_DEFAULT=0' ||
+		fail "make install MODDIR=/x does not pass KCR_MODDIR_DEFAULT=0"
+	log "sudo make install: the user's modules taken, said so; with none, both caches named"
+}
+
 # make install / make uninstall, modules and helper, into a scratch DESTDIR.
 make_install_destdir() {
 	local dest left
@@ -467,5 +502,6 @@ step dkms-ours ours
 step dkms-testhost testhost
 step dkms-remove remove
 step dkms-make-install make_install_in_root
+step dkms-make-install-sudo make_install_sudo
 step dkms-make-install-destdir make_install_destdir
 log "test-dkms: all checks passed (kvm-coco-reset $VER on $KREL)"
