@@ -12,12 +12,15 @@
  *   - the VM and vCPU files of the QEMU process are the same ones at the
  *     end (kcmp against copies taken before the guest ran), or not;
  *   - QMP: query-kvm's inplace-reset, one RESET event per reset and its
- *     in-place member;
+ *     in-place member; the last reset is asked for by the operator's
+ *     command, `kvm-coco-reset reset --qmp` on QEMU's second monitor, and
+ *     its answer is checked;
  *   - KVM: one reset uevent per reset for this QEMU process, and the VM's
  *     vm_resets statistic.
  *
  * Environment: KCR_QEMU (the binary), KCR_QEMU_DATADIR (QEMU's -L, where
- * the firmware images are too), with defaults for the test host.
+ * the firmware images are too), KCR_CLI (kvm-coco-reset), with defaults for
+ * the test host.
  */
 #include <errno.h>
 #include <signal.h>
@@ -44,6 +47,34 @@ static const char *env_or(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
+/*
+ * kvm-coco-reset reset --qmp SOCKET --json: its exit status, and its
+ * output in @out.
+ */
+static int reset_with_cli(const char *cli, const char *socket, char *out, size_t size)
+{
+	int pipefd[2], status;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		execl(cli, cli, "reset", "--qmp", socket, "--json", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (len + 1 < size && (n = read(pipefd[0], out + len, size - 1 - len)) > 0)
+		len += n;
+	out[len] = '\0';
+	close(pipefd[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
 FIXTURE(qemu) {
 	struct qemu q;
@@ -135,7 +166,7 @@ TEST_F_TIMEOUT(qemu, reboots, 2 * TIMEOUT_S + 60)
 	struct qemu_uevents uev = { .pid = self->q.pid };
 	int vm_fd, vcpu_fd, vm_copy, vcpu_copy;
 	struct kcr_stats stats;
-	char reply[4096];
+	char reply[4096], tool_qmp[96];
 	int boot, r;
 
 	ASSERT_EQ(0, qmp(&self->q, "{\"execute\": \"query-kvm\"}",
@@ -158,8 +189,13 @@ TEST_F_TIMEOUT(qemu, reboots, 2 * TIMEOUT_S + 60)
 			 reply, sizeof(reply)));
 	ASSERT_TRUE(qemu_wait(&self->q, "halt\n", 1, TIMEOUT_S))
 		TH_LOG("the guest did not reach its last boot");
-	ASSERT_EQ(0, qmp(&self->q, "{\"execute\": \"system_reset\"}",
-			 reply, sizeof(reply)));
+	/* The operator's reset: the command asks QEMU on its second monitor. */
+	snprintf(tool_qmp, sizeof(tool_qmp), "%s/" QEMU_QMP_TOOL, self->q.dir);
+	r = reset_with_cli(env_or("KCR_CLI", "helper/kvm-coco-reset"), tool_qmp,
+			   reply, sizeof(reply));
+	ASSERT_EQ(0, r) TH_LOG("kvm-coco-reset reset --qmp: exit %d: %s", r, reply);
+	EXPECT_STREQ(variant->in_place ? "{\"reset\":\"done\",\"in_place\":true}\n" :
+		     "{\"reset\":\"done\",\"in_place\":null}\n", reply);
 	ASSERT_TRUE(qemu_wait(&self->q, "halt\n", 2, TIMEOUT_S))
 		TH_LOG("the guest did not boot after system_reset");
 

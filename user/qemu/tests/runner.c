@@ -30,11 +30,13 @@ double now(void)
 static void exec_qemu(const char *binary, const char *fw, const char *dir,
 		      const char *const *args, int console)
 {
-	char qmp[128];
+	char qmp[128], qmp_tool[128];
 	const char *argv[64];
 	int n = 0;
 
 	snprintf(qmp, sizeof(qmp), "unix:%s/qmp,server=on,wait=off", dir);
+	snprintf(qmp_tool, sizeof(qmp_tool), "unix:%s/" QEMU_QMP_TOOL ",server=on,wait=off",
+		 dir);
 	argv[n++] = binary;
 	argv[n++] = "-nodefaults";
 	argv[n++] = "-display";
@@ -51,6 +53,8 @@ static void exec_qemu(const char *binary, const char *fw, const char *dir,
 	argv[n++] = "chardev:console";
 	argv[n++] = "-qmp";
 	argv[n++] = qmp;
+	argv[n++] = "-qmp";
+	argv[n++] = qmp_tool;
 	argv[n++] = "-S";
 	while (*args && n < 63)
 		argv[n++] = *args++;
@@ -226,6 +230,8 @@ void qemu_cleanup(struct qemu *q)
 		close(q->console);
 	q->console = -1;
 	snprintf(path, sizeof(path), "%s/qmp", q->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/" QEMU_QMP_TOOL, q->dir);
 	unlink(path);
 	rmdir(q->dir);
 	free(q->log);

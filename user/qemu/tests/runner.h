@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Run QEMU with a test guest under a test or a benchmark: start it paused
- * with a QMP socket, read the guest's console from a pipe, talk QMP, find
+ * with a QMP socket (and a second one for tools), read the guest's console from a pipe, talk QMP, find
  * the files QEMU holds.
  */
 #ifndef QEMU_RUNNER_H
@@ -13,6 +13,9 @@
 #include <sys/types.h>
 
 #include "kvmcocoreset.h"
+
+/* A second QMP monitor in the socket directory, for tools (kvm-coco-reset). */
+#define QEMU_QMP_TOOL	"qmp-tool"
 
 struct qemu {
 	pid_t pid;
