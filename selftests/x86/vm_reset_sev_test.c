@@ -279,6 +279,26 @@ static void model_check_relaunch(const struct model_view *before)
 	TEST_ASSERT_EQ(model_bound_asid(), before->asid);
 }
 
+/* VM_PAGE_FLUSHes so far, 0 without the model. */
+static long model_page_flushes(void)
+{
+	return sev_model_present() ? sev_model_count("VM_PAGE_FLUSH") : 0;
+}
+
+/*
+ * The reset of a launched VM of type @t with @nr_vcpus flushed each
+ * encrypted VMSA (SEV-ES, SNP) with VM_PAGE_FLUSH, which the model accepts
+ * only while the old guest's binding holds the ASID.
+ */
+static void model_check_vmsa_flushes(const struct sev_type *t, long before,
+				     int nr_vcpus)
+{
+	if (!sev_model_present())
+		return;
+	TEST_ASSERT_EQ(model_page_flushes(),
+		       before + (t->type == KVM_X86_SEV_VM ? 0 : nr_vcpus));
+}
+
 /* After the VM is gone: no guest, nothing bound, assigned or in violation. */
 static void model_check_clean(long violations)
 {
@@ -306,7 +326,7 @@ static void reset_and_relaunch(struct __test_metadata *_metadata,
 			       const struct sev_type *t)
 {
 	struct model_view view;
-	long charged;
+	long charged, page_flushes;
 	struct sev_vm s;
 
 	require(t);
@@ -318,9 +338,11 @@ static void reset_and_relaunch(struct __test_metadata *_metadata,
 		    "misc cgroup %s: %ld", t->cg_key, charged);
 	model_view(&view, t, true);
 
+	page_flushes = model_page_flushes();
 	vm_reset(s.vm, 0);
 	TEST_ASSERT_EQ(misc_cg_current(t->cg_key), charged);
 	model_check_reset(&view);
+	model_check_vmsa_flushes(t, page_flushes, 1);
 	/* Nothing may run on the ASID before the relaunch has flushed it. */
 	TEST_ASSERT(__vcpu_run(s.vcpu) == -1 && errno == EINVAL,
 		    "KVM_RUN before the relaunch: expected EINVAL, errno %d", errno);
@@ -359,6 +381,7 @@ static void reset_two_vcpus(struct __test_metadata *_metadata, const struct sev_
 	struct vm_boot_image image;
 	struct model_view view;
 	struct kvm_vcpu *vcpu[2];
+	long page_flushes;
 	struct kvm_vm *vm;
 	int i;
 
@@ -370,8 +393,10 @@ static void reset_two_vcpus(struct __test_metadata *_metadata, const struct sev_
 	launch_and_check(vm, vcpu[0], t, 1);
 	model_view(&view, t, true);
 
+	page_flushes = model_page_flushes();
 	vm_reset(vm, 0);
 	model_check_reset(&view);
+	model_check_vmsa_flushes(t, page_flushes, 2);
 	for (i = 0; i < 2; i++)
 		prepare_relaunch(vm, vcpu[i], t, &image, &boot[i]);
 	launch_and_check(vm, vcpu[1], t, 2);

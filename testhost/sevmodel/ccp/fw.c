@@ -105,6 +105,8 @@ static int bind_check(struct sm_fw *fw, struct sm_bind *b, u32 asid, bool es)
 static void bind(struct sm_fw *fw, struct sm_bind *b, u32 asid, bool running)
 {
 	WRITE_ONCE(fw->asid[asid], SM_ASID_BOUND);
+	b->gen = ++fw->bind_gen;
+	WRITE_ONCE(fw->asid_gen[asid], b->gen);
 	b->asid = asid;
 	b->active = true;
 	b->in_use = running;
@@ -115,9 +117,23 @@ static void unbind(struct sm_fw *fw, struct sm_bind *b)
 	if (!b->active)
 		return;
 	WRITE_ONCE(fw->asid[b->asid], b->in_use ? SM_ASID_DIRTY : SM_ASID_FREE);
+	WRITE_ONCE(fw->asid_gen[b->asid], 0);
 	if (b->in_use)
 		fw->wbinvd_seen = false;
 	b->active = false;
+}
+
+/*
+ * The VMSA at @pa was encrypted under binding @b: VM_PAGE_FLUSH must name
+ * the ASID while that binding holds it (sm_vm_page_flush()).
+ */
+static int record_vmsa(struct sm_fw *fw, u64 pa, struct sm_bind *b)
+{
+	void *v = xa_mk_value(b->gen << 8 | b->asid);
+
+	if (xa_is_err(xa_store(&fw->vmsa, PHYS_PFN(__sme_clr(pa)), v, GFP_KERNEL)))
+		return SEV_RET_RESOURCE_LIMIT;
+	return 0;
 }
 
 /* Model-only audit: nothing may stay assigned to a guest's ASID. */
@@ -160,8 +176,10 @@ static int cmd_shutdown(struct sm_fw *fw, void *data, struct sm_guest *unused)
 	struct sm_guest *g, *tmp;
 
 	list_for_each_entry_safe(g, tmp, &fw->guests, node) {
-		if (g->b.active)
+		if (g->b.active) {
 			WRITE_ONCE(fw->asid[g->b.asid], SM_ASID_FREE);
+			WRITE_ONCE(fw->asid_gen[g->b.asid], 0);
+		}
 		list_del(&g->node);
 		kfree(g);
 	}
@@ -185,8 +203,10 @@ static int cmd_snp_shutdown(struct sm_fw *fw, void *data, struct sm_guest *unuse
 	struct sm_ctx *c, *tmp;
 
 	list_for_each_entry_safe(c, tmp, &fw->ctxs, node) {
-		if (c->b.active)
+		if (c->b.active) {
 			WRITE_ONCE(fw->asid[c->b.asid], SM_ASID_FREE);
+			WRITE_ONCE(fw->asid_gen[c->b.asid], 0);
+		}
 		list_del(&c->node);
 		kfree(c);
 	}
@@ -391,8 +411,12 @@ static int cmd_launch_update(struct sm_fw *fw, void *data, struct sm_guest *g)
 {
 	struct sev_data_launch_update_data *d = data;
 
-	return check_align(fw, d->address, d->len) ?:
-	       check_fw_pages(fw, d->address, d->len);
+	int st = check_align(fw, d->address, d->len) ?:
+		 check_fw_pages(fw, d->address, d->len);
+
+	if (!st && fw->cur->id == SEV_CMD_LAUNCH_UPDATE_VMSA)
+		st = record_vmsa(fw, d->address, &g->b);
+	return st;
 }
 
 static int cmd_launch_measure(struct sm_fw *fw, void *data, struct sm_guest *g)
@@ -653,6 +677,8 @@ static int cmd_snp_launch_update(struct sm_fw *fw, void *data, struct sm_guest *
 	xa_unlock(&fw->rmp);
 	if (!st && (type == SNP_PAGE_TYPE_ZERO || type == SNP_PAGE_TYPE_SECRET))
 		memset(__va(pa), 0, e.huge ? PMD_SIZE : PAGE_SIZE);
+	if (!st && type == SNP_PAGE_TYPE_VMSA)
+		st = record_vmsa(fw, pa, &c->b);
 	return st;
 }
 
@@ -1065,20 +1091,44 @@ void sm_platform_shutdown(struct sm_fw *fw, const char *why)
 }
 
 /*
- * VM_PAGE_FLUSH (wrmsr, value = VA | ASID): the model requires a bound
- * ASID, i.e. the flush before DEACTIVATE/SNP_DECOMMISSION, while the key is
- * certainly installed.
+ * VM_PAGE_FLUSH (wrmsr, value = VA | ASID) writes back and invalidates the
+ * page's cache lines of that ASID, with the key the ASID has now.  The
+ * model requires a bound ASID, i.e. the flush before DEACTIVATE/
+ * SNP_DECOMMISSION, while the key is certainly installed; and for a VMSA
+ * that LAUNCH_UPDATE_VMSA or SNP_LAUNCH_UPDATE encrypted, the binding that
+ * encrypted it: once the ASID was deactivated and bound to a new guest, it
+ * names the new guest's key, and the old guest's page is flushed with the
+ * wrong one.  A successful flush forgets the page.
  */
 int sm_vm_page_flush(struct sm_fw *fw, u64 val)
 {
+	unsigned long va = val & PAGE_MASK;
 	u32 asid = val & ~PAGE_MASK;
+	u64 rec, pfn;
+	void *entry;
 
 	atomic_long_inc(&fw->op_count[SM_OP_VM_PAGE_FLUSH]);
-	if (asid < SM_NR_ASIDS && READ_ONCE(fw->asid[asid]) == SM_ASID_BOUND)
+	if (asid >= SM_NR_ASIDS || READ_ONCE(fw->asid[asid]) != SM_ASID_BOUND) {
+		sm_violation(fw, "VM_PAGE_FLUSH of %#lx with ASID %u, which is not bound: #GP (%s)",
+			     va, asid, "APM vol. 2 15.36; model rule");
+		return -EIO;
+	}
+	if (!virt_addr_valid(va))
 		return 0;
-	sm_violation(fw, "VM_PAGE_FLUSH of %#llx with ASID %u, which is not bound: #GP (%s)",
-		     val & PAGE_MASK, asid, "APM vol. 2 15.36; model rule");
-	return -EIO;
+	pfn = PHYS_PFN(__pa(va));
+	entry = xa_load(&fw->vmsa, pfn);
+	if (!entry)
+		return 0;
+	rec = xa_to_value(entry);
+	if (rec >> 8 != READ_ONCE(fw->asid_gen[asid])) {
+		sm_violation(fw,
+			     "VM_PAGE_FLUSH of %#lx with ASID %u: a VMSA encrypted by binding %llu of ASID %llu, the ASID is bound to binding %llu now, another guest's key (%s)",
+			     va, asid, rec >> 8, rec & 0xff,
+			     READ_ONCE(fw->asid_gen[asid]), "APM vol. 2 15.36; model rule");
+		return -EIO;
+	}
+	xa_erase(&fw->vmsa, pfn);
+	return 0;
 }
 
 void sm_fw_init(struct sm_fw *fw, bool quiet)
@@ -1090,6 +1140,7 @@ void sm_fw_init(struct sm_fw *fw, bool quiet)
 	INIT_LIST_HEAD(&fw->guests);
 	INIT_LIST_HEAD(&fw->ctxs);
 	xa_init(&fw->rmp);
+	xa_init(&fw->vmsa);
 }
 
 void sm_fw_destroy(struct sm_fw *fw)
@@ -1099,6 +1150,7 @@ void sm_fw_destroy(struct sm_fw *fw)
 	cmd_snp_shutdown(fw, NULL, NULL);
 	mutex_unlock(&fw->lock);
 	xa_destroy(&fw->rmp);
+	xa_destroy(&fw->vmsa);
 	mutex_destroy(&fw->lock);
 }
 

@@ -752,6 +752,31 @@ static bool st_platform_init_flushes(struct st *s)
 	       ST_VIOL(s, 0);
 }
 
+/*
+ * VM_PAGE_FLUSH of a VMSA must name the binding that encrypted it: after
+ * the guest's ASID was deactivated, flushed and bound to a new guest, the
+ * ASID names the new guest's key.  The new guest's own VMSA is fine.
+ */
+static bool st_vm_page_flush_rebound(struct st *s)
+{
+	u64 va = (u64)page_address(s->pg[1]);
+	u32 h1, h2;
+
+	return ST(s, st_start(s, SEV_POLICY_MASK_ES, &h1), 0) ||
+	       ST(s, st_act(s, h1, 1), 0) ||
+	       ST(s, st_lud(s, SEV_CMD_LAUNCH_UPDATE_VMSA, h1, PAGE_SIZE), 0) ||
+	       ST(s, st_measure(s, h1), 0) ||
+	       ST(s, st_h(s, SEV_CMD_LAUNCH_FINISH, h1), 0) ||
+	       ST(s, st_h(s, SEV_CMD_DEACTIVATE, h1), 0) ||
+	       ST(s, st_h(s, SEV_CMD_DECOMMISSION, h1), 0) || st_wbinvd(s) ||
+	       ST(s, st_cmd(s, SEV_CMD_DF_FLUSH, NULL), 0) ||
+	       ST(s, st_start(s, SEV_POLICY_MASK_ES, &h2), 0) ||
+	       ST(s, st_act(s, h2, 1), 0) || ST_VIOL(s, 0) ||
+	       ST(s, sm_vm_page_flush(s->fw, va | 1), -EIO) || ST_VIOL(s, 1) ||
+	       ST(s, st_lud(s, SEV_CMD_LAUNCH_UPDATE_VMSA, h2, PAGE_SIZE), 0) ||
+	       ST(s, sm_vm_page_flush(s->fw, va | 1), 0) || ST_VIOL(s, 0);
+}
+
 /* Armed with skip 1: the second ACTIVATE fails and changes nothing. */
 static bool st_fault_injection(struct st *s)
 {
@@ -800,6 +825,7 @@ static const struct {
 	{ "init_asids_dirty", st_init_asids_dirty, true },
 	{ "snp_init_asids_dirty", st_snp_init_asids_dirty, true },
 	{ "platform_init_flushes", st_platform_init_flushes },
+	{ "vm_page_flush_rebound", st_vm_page_flush_rebound },
 	{ "fault_injection", st_fault_injection },
 };
 

@@ -53,6 +53,7 @@ struct sm_bind {
 	u32 asid;
 	bool active;
 	bool in_use;		/* ran (RUNNING) while bound: dirty on unbind */
+	u64 gen;		/* this binding's number (fw->bind_gen) */
 };
 
 struct sm_guest {
@@ -80,6 +81,9 @@ struct sm_fw {
 	bool snp_init;
 	bool wbinvd_seen;	/* since the last DEACTIVATE of a used ASID */
 	u8 asid[SM_NR_ASIDS];	/* enum sm_asid_state, READ_ONCE outside lock */
+	u64 bind_gen;		/* bindings made so far */
+	u64 asid_gen[SM_NR_ASIDS];	/* the bound binding's gen, 0: none */
+	struct xarray vmsa;	/* pfn of an encrypted VMSA -> gen << 8 | ASID */
 	struct list_head guests;
 	struct list_head ctxs;
 	struct xarray rmp;	/* pfn -> packed struct sm_rmpe; xa_lock */
