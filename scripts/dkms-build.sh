@@ -12,11 +12,13 @@
 #     rest comes from the headers, which are the same source);
 #  3. applies the series, refusing a source it does not apply to;
 #  4. builds with the repository's Kbuild against KDIR, as make modules does;
-#  5. checks that the modules' vermagic is the stock kvm.ko's.
+#  5. checks that kvm.ko's vermagic is the stock kvm.ko's, found in the
+#     kernel's tree or, while DKMS has it moved aside, in DKMS's
+#     original_module, and refuses the kernel if there is none.
 # Every refusal names the kernel and says why, in DKMS's make.log.
 . "$(dirname "$0")/lib.sh"
 
-[ $# -eq 2 ] || die "usage: $0 KREL KDIR"
+[ $# -eq 2 ] || { [ $# -eq 3 ] && [ "$3" = vermagic ]; } || die "usage: $0 KREL KDIR [vermagic]"
 TARGET=$1 TARGET_KDIR=$2
 PKG=$(cd "$(dirname "$0")/.." && pwd)
 SRC=$PKG/src
@@ -27,6 +29,8 @@ OUT=$PKG/out/arch/x86/kvm
 SERIES_BASE=$(echo "$KREL" | cut -d. -f1,2)
 SERIES_DIR=$PKG/patches
 SOURCE='' TOP=''
+# DKMS's tree (its dkms_tree; /var/lib/dkms unless framework.conf moves it).
+DKMS_TREE=${KCR_DKMS_TREE:-/var/lib/dkms}
 
 refuse() { die "refusing kernel $TARGET: $*"; }
 
@@ -183,17 +187,42 @@ build() {
 	ls "$OUT"/*.ko >&2
 }
 
-# The modules must load on the target kernel: same vermagic as its kvm.ko
-# (when the stock module is there: dkms moves it aside while ours is in).
-check_vermagic() {
-	local ours stock
-	ours=$(modinfo -F vermagic "$OUT/kvm.ko")
-	stock=$(find "/lib/modules/$TARGET/kernel/arch/x86/kvm" -name 'kvm.ko*' 2>/dev/null | head -n1)
-	log "vermagic: $ours"
-	[ -n "$stock" ] || return 0
-	[ "$ours" = "$(modinfo -F vermagic "$stock")" ] ||
-		die "vermagic '$ours' differs from $stock's '$(modinfo -F vermagic "$stock")'"
+# The target kernel's stock kvm.ko: in its kernel/ tree or, while a
+# kvm-coco-reset build is installed for it (a rebuild, an upgrade to
+# another version), where DKMS moved it: original_module/KREL/ARCH/ of the
+# package in DKMS's tree.
+stock_kvm() {
+	local f
+	for f in "/lib/modules/$TARGET/kernel/arch/x86/kvm/"kvm.ko* \
+		"$DKMS_TREE/kvm-coco-reset/original_module/$TARGET/"*/kvm.ko*; do
+		if [ -f "$f" ]; then
+			echo "$f"
+			return 0
+		fi
+	done
+	return 1
 }
+
+# The modules must load on the target kernel: kvm.ko's vermagic must be the
+# stock kvm.ko's, always; with no stock kvm.ko to compare with, it refuses.
+check_vermagic() {
+	local ours stock theirs
+	ours=$(modinfo -F vermagic "$OUT/kvm.ko")
+	stock=$(stock_kvm) || refuse "no stock kvm.ko to check the vermagic '$ours' against, neither in" \
+		"/lib/modules/$TARGET/kernel/arch/x86/kvm nor in" \
+		"$DKMS_TREE/kvm-coco-reset/original_module/$TARGET (install linux-modules-$TARGET)"
+	theirs=$(modinfo -F vermagic "$stock")
+	[ "$ours" = "$theirs" ] || die "vermagic '$ours' differs from $stock's '$theirs'"
+	log "vermagic: '$ours', the same as $stock's"
+}
+
+# KREL KDIR vermagic: the vermagic check alone, of a kvm.ko already in
+# out/arch/x86/kvm (test-dkms: with the stock module moved aside).
+if [ "${3:-}" = vermagic ]; then
+	step dkms-check-kernel check_kernel
+	step dkms-vermagic check_vermagic
+	exit 0
+fi
 
 step dkms-check-kernel check_kernel
 step dkms-find-source find_source

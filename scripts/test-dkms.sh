@@ -15,7 +15,9 @@
 #    resolves kvm, kvm_amd and kvm_intel to DKMS's copies; kvm.ko is ours
 #    (the kvm_reset_vm tracepoint, which the stock one lacks), has the
 #    stock vermagic, is signed with DKMS's MOK key and exports what make
-#    modules' kvm.ko does;
+#    modules' kvm.ko does; with the stock kvm.ko moved aside by DKMS, the
+#    build's vermagic check finds it in original_module and refuses a
+#    kvm.ko of another vermagic;
 #  - the test host boots Debian's kernel with DKMS's kvm.ko and kvm-amd.ko
 #    and runs testhost/dkms.list;
 #  - dkms remove --all puts the stock modules back (dpkg --verify) and
@@ -313,6 +315,33 @@ ours() {
 		"$(exports "$DKMS_MODS/kvm.ko" | wc -l) exports of kvm.ko as make modules'"
 }
 
+# With kvm-coco-reset installed, DKMS has moved the stock kvm.ko into
+# original_module: the build's vermagic check (what a rebuild or an upgrade
+# runs) must find it there, and refuse a kvm.ko of another vermagic.
+vermagic_aside() {
+	local pkg=/var/tmp/kcr-vermagic ko aside=/var/lib/dkms/kvm-coco-reset/original_module/$KREL/x86_64/kvm.ko.xz
+	[ ! -e "$M$(stock_dir)/kvm.ko.xz" ] || fail "the stock kvm.ko is in place: this check proves nothing"
+	in_root sh -c "cp -a /usr/src/kvm-coco-reset-$VER $pkg && mkdir -p $pkg/out/arch/x86/kvm"
+	ko=$M$pkg/out/arch/x86/kvm/kvm.ko
+	cp "$DKMS_MODS/kvm.ko" "$ko"
+	in_root "$pkg/scripts/dkms-build.sh" "$KREL" "/lib/modules/$KREL/build" vermagic \
+		>"$LOGDIR/vermagic-aside.log" 2>&1 || { cat "$LOGDIR/vermagic-aside.log" >&2
+		fail "the vermagic check with the stock kvm.ko moved aside"; }
+	has "the same as $aside's" <"$LOGDIR/vermagic-aside.log" ||
+		{ cat "$LOGDIR/vermagic-aside.log" >&2; fail "the vermagic check did not compare with $aside"; }
+	# The same kvm.ko, its vermagic's release changed (amd64 -> amd65).
+	LC_ALL=C sed "s/vermagic=$KREL /vermagic=${KREL%?}5 /" "$DKMS_MODS/kvm.ko" >"$ko"
+	[ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "${KREL%?}5" ] || fail "could not change kvm.ko's vermagic"
+	if in_root "$pkg/scripts/dkms-build.sh" "$KREL" "/lib/modules/$KREL/build" vermagic \
+		>>"$LOGDIR/vermagic-aside.log" 2>&1; then
+		fail "the vermagic check took a kvm.ko of ${KREL%?}5 with the stock one moved aside"
+	fi
+	has "vermagic '${KREL%?}5 .*' differs from $aside's" <"$LOGDIR/vermagic-aside.log" ||
+		{ cat "$LOGDIR/vermagic-aside.log" >&2; fail "the vermagic check did not say why it refused"; }
+	in_root rm -rf "$pkg"
+	log "vermagic: checked against $aside, another refused"
+}
+
 testhost() {
 	if [ "${KCR_DKMS_NO_BOOT:-0}" = 1 ]; then
 		log "SKIPPED: the test-host boot with DKMS's modules (KCR_DKMS_NO_BOOT=1)"
@@ -499,6 +528,7 @@ step dkms-refusals refusals
 step dkms-build build
 step dkms-install install
 step dkms-ours ours
+step dkms-vermagic-aside vermagic_aside
 step dkms-testhost testhost
 step dkms-remove remove
 step dkms-make-install make_install_in_root
