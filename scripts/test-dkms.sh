@@ -473,7 +473,7 @@ make_install_sudo() {
 	local env=(HOME=/root SUDO_USER=kcr-user "DESTDIR=$dest" KCR_MODDIR_DEFAULT=1
 		"MODDIR=/root/$out")
 	echo "kcr-user:x:4242:4242::$home:/bin/sh" >>"$M/etc/passwd"
-	mkdir -p "$M$home/$out"
+	mkdir -p "$M$home/$out" "$M$dest"
 	cp "$MAKE_OUT"/kvm*.ko "$M$home/$out/"
 	in_root env "${env[@]}" /opt/kcr/scripts/install-modules.sh install >"$LOGDIR/install-sudo.log" 2>&1 ||
 		{ cat "$LOGDIR/install-sudo.log" >&2; fail "install under sudo with the modules in the user's cache"; }
