@@ -478,6 +478,123 @@ TEST(sev_reset_with_asid_pool_full) { reset_with_pool_full(_metadata, &types[0])
 TEST(sev_es_reset_with_asid_pool_full) { reset_with_pool_full(_metadata, &types[1]); }
 TEST(snp_reset_with_asid_pool_full) { reset_with_pool_full(_metadata, &types[2]); }
 
+/*
+ * Legacy VMs: a KVM_X86_DEFAULT_VM made SEV or SEV-ES with KVM_SEV_INIT or
+ * KVM_SEV_ES_INIT, the ioctls before KVM_SEV_INIT2, as a VMM that predates
+ * the VM types makes it.  The selftest library lays out guest code and
+ * page tables by VM type, DEFAULT here, so these VMs have no guest code:
+ * LEGACY_VCPUS vCPUs in their reset state and LEGACY_PAGES pages at
+ * DATA_GPA, encrypted with LAUNCH_UPDATE_DATA, and for SEV-ES the vCPUs'
+ * VMSAs with LAUNCH_UPDATE_VMSA; they are launched, never run.
+ */
+#define LEGACY_VCPUS	2
+#define LEGACY_PAGES	4
+
+/* Why a legacy VM of type @t (SEV or SEV-ES) cannot be tested here, or NULL. */
+static const char *legacy_missing(const struct sev_type *t)
+{
+	if (!kvm_cpu_has(X86_FEATURE_SEV))
+		return "no SEV on this host";
+	if (t->type == KVM_X86_SEV_ES_VM && !kvm_cpu_has(X86_FEATURE_SEV_ES))
+		return "no SEV-ES on this host";
+	/* The VM types are offered exactly when KVM_SEV(_ES)_INIT work. */
+	if (!(kvm_check_cap(KVM_CAP_VM_TYPES) & BIT(t->type)))
+		return "KVM does not offer SEV or SEV-ES";
+	if (!(kvm_reset_vm_types() & BIT(KVM_X86_DEFAULT_VM)))
+		return "KVM_CAP_VM_RESET does not include KVM_X86_DEFAULT_VM";
+	return NULL;
+}
+
+static struct kvm_vm *legacy_vm_create(const struct sev_type *t,
+				       struct kvm_vcpu **vcpu)
+{
+	struct userspace_mem_region *region;
+	struct kvm_vm *vm = vm_create_barebones();
+	int i;
+
+	/* What kvm_init_vm_address_properties() does for the SEV VM types. */
+	vm->arch.c_bit = BIT_ULL(this_cpu_property(X86_PROPERTY_SEV_C_BIT));
+	vm->gpa_tag_mask = vm->arch.c_bit;
+	if (t->type == KVM_X86_SEV_ES_VM)
+		sev_es_vm_init(vm);
+	else
+		sev_vm_init(vm);
+	TEST_ASSERT_EQ(vm->type, KVM_X86_DEFAULT_VM);
+	TEST_ASSERT(vm_check_cap(vm, KVM_CAP_VM_RESET),
+		    "KVM_CAP_VM_RESET reads 0 on a legacy %s VM", t->cg_key);
+
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
+				    LEGACY_PAGES, 0);
+	region = memslot2region(vm, DATA_SLOT);
+	sparsebit_set_num(region->protected_phy_pages, DATA_GPA >> vm->page_shift,
+			  LEGACY_PAGES);
+	for (i = 0; i < LEGACY_VCPUS; i++)
+		vcpu[i] = __vm_vcpu_add(vm, i);
+	return vm;
+}
+
+/* LAUNCH_START, _UPDATE_DATA, (_UPDATE_VMSA,) _MEASURE and _FINISH. */
+static void legacy_launch(struct kvm_vm *vm, u64 policy)
+{
+	u8 measurement[256];
+
+	sev_vm_launch(vm, policy);
+	sev_vm_launch_measure(vm, measurement);
+	sev_vm_launch_finish(vm);
+}
+
+/*
+ * A legacy VM: launch, reset, relaunch with another policy.  As for the
+ * VM types: the ASID and its cgroup charge stay, the reset unbinds the
+ * guest without a flush (and flushes each encrypted VMSA), KVM_RUN is
+ * refused until the relaunch, which flushes once and binds the same ASID
+ * to a new guest, and nothing is left after the VM is gone.
+ */
+static void legacy_reset_relaunch(struct __test_metadata *_metadata,
+				  const struct sev_type *t)
+{
+	struct kvm_vcpu *vcpu[LEGACY_VCPUS];
+	long charged, page_flushes, leaked = 0;
+	struct model_view view;
+	const char *why;
+	struct kvm_vm *vm;
+
+	why = legacy_missing(t);
+	if (why)
+		SKIP(return, "%s", why);
+	if (sev_model_present())
+		leaked = sev_model_value("leaked");
+	vm = legacy_vm_create(t, vcpu);
+
+	legacy_launch(vm, t->policy);
+	charged = misc_cg_current(t->cg_key);
+	TEST_ASSERT(charged > 0 || (charged < 0 && !sev_model_present()),
+		    "misc cgroup %s: %ld", t->cg_key, charged);
+	model_view(&view, t, true);
+
+	page_flushes = model_page_flushes();
+	vm_reset(vm, 0);
+	TEST_ASSERT_EQ(misc_cg_current(t->cg_key), charged);
+	model_check_reset(&view);
+	model_check_vmsa_flushes(t, page_flushes, LEGACY_VCPUS);
+	TEST_ASSERT(__vcpu_run(vcpu[0]) == -1 && errno == EINVAL,
+		    "KVM_RUN before the relaunch: expected EINVAL, errno %d", errno);
+
+	legacy_launch(vm, t->policy | SEV_POLICY_NO_DBG);
+	model_check_relaunch(&view);
+	if (sev_model_present())
+		TEST_ASSERT_EQ(model_flushes(), view.flushes + 1);
+	TEST_ASSERT_EQ(policy_of(vm), t->policy | SEV_POLICY_NO_DBG);
+	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), 1);
+	kvm_vm_free(vm);
+	model_check_clean(view.violations);
+	if (sev_model_present())
+		TEST_ASSERT_EQ(sev_model_value("leaked"), leaked);
+}
+
+TEST(sev_legacy_init_reset_relaunch) { legacy_reset_relaunch(_metadata, &types[0]); }
+TEST(sev_es_legacy_init_reset_relaunch) { legacy_reset_relaunch(_metadata, &types[1]); }
+
 /* How far a launch gets before the reset. */
 enum stage { INIT, START, UPDATE, MEASURE, FINISH, NR_STAGES };
 
