@@ -77,7 +77,13 @@ int fail(int err, const char *hint, const char *what, ...)
 /* As fail(), with the whole message given: for errors kcr_strerror() would misname. */
 int fail_msg(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Flush and close stdout; on a write error say so and return -errno. */
+/* Flush stdout: 0, or the -errno of its first write error (kept). */
+int flush_stdout(void);
+
+/*
+ * Flush and close stdout; on a write error say so and return -errno.  A
+ * closed pipe (EPIPE) is the reader's choice: no message, and 0.
+ */
 int close_stdout(void);
 
 /* A QMP client: QEMU's system_reset, and whether it was done in place. */

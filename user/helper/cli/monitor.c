@@ -45,7 +45,7 @@ static void print_event(const struct kcr_event *ev, void *opaque)
 		print_text(ev->stats_path[0] ? ev->stats_path : "-");
 	}
 	print_end();
-	if (fflush(stdout) || ferror(stdout))
+	if (flush_stdout())
 		*write_failed = 1;
 }
 
@@ -83,8 +83,8 @@ int cmd_monitor(int argc, char **argv)
 		r = 0;
 	}
 	kcr_monitor_close(mon);
-	/* main()'s close_stdout() reports the write error. */
+	/* main()'s close_stdout() reports the write error; EPIPE is not one. */
 	if (write_failed)
-		return EXIT_FAILED;
+		return flush_stdout() == -EPIPE ? EXIT_OK : EXIT_FAILED;
 	return r ? fail(r, NULL, "uevent socket") : EXIT_OK;
 }

@@ -7,11 +7,19 @@
 
 #include "cli.h"
 
+/* Long-only options: values no short option letter can have (util-linux). */
+enum {
+	OPT_PATH = 0x100,
+	OPT_DEBUGFS,
+	OPT_QMP,
+	OPT_JSON,
+};
+
 static const struct option all_options[] = {
-	{ "path", required_argument, NULL, 'p' },
-	{ "debugfs", required_argument, NULL, 'd' },
-	{ "qmp", required_argument, NULL, 'q' },
-	{ "json", no_argument, NULL, 'j' },
+	{ "path", required_argument, NULL, OPT_PATH },
+	{ "debugfs", required_argument, NULL, OPT_DEBUGFS },
+	{ "qmp", required_argument, NULL, OPT_QMP },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -77,16 +85,16 @@ int parse_options(int argc, char **argv, const char *allowed,
 		switch (c) {
 		case 'h':
 			return 1;
-		case 'p':
+		case OPT_PATH:
 			opts->path = optarg;
 			break;
-		case 'd':
+		case OPT_DEBUGFS:
 			opts->debugfs = optarg;
 			break;
-		case 'q':
+		case OPT_QMP:
 			opts->qmp = optarg;
 			break;
-		case 'j':
+		case OPT_JSON:
 			opts->json = 1;
 			break;
 		}

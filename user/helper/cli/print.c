@@ -51,7 +51,11 @@ static int utf8_len(const unsigned char *s)
 	return len;
 }
 
-/* @s as a JSON string; bytes that are not UTF-8 become U+FFFD. */
+/*
+ * @s as a JSON string; each byte that does not start a well-formed UTF-8
+ * sequence becomes one U+FFFD (so a cut sequence gives one per byte, not
+ * Unicode's "maximal subpart" single one).
+ */
 static void json_string(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -100,6 +104,8 @@ static void json_open(const char *key, char c)
 
 void print_start(void)
 {
+	/* A write that fails inside the record leaves its errno for flush_stdout(). */
+	errno = 0;
 	depth = 0;
 	comma[0] = 0;
 	if (json)
@@ -218,12 +224,25 @@ int fail_msg(int err, const char *fmt, ...)
 	return report(err, msg);
 }
 
+/* The first write error on stdout, kept for close_stdout(). */
+static int stdout_err;
+
+int flush_stdout(void)
+{
+	if (stdout_err)
+		return stdout_err;
+	if (fflush(stdout))
+		stdout_err = -errno;
+	else if (ferror(stdout))
+		/* A write inside the last record failed (print_start() cleared errno). */
+		stdout_err = errno ? -errno : -EIO;
+	return stdout_err;
+}
+
 int close_stdout(void)
 {
-	int r = 0;
+	int r = flush_stdout();
 
-	if (fflush(stdout) || ferror(stdout))
-		r = errno ? -errno : -EIO;
 	if (fclose(stdout) && !r)
 		r = -errno;
 	/* A closed pipe is the reader's choice, not an error (util-linux). */

@@ -7,6 +7,7 @@
  * when the monitor has pretty=on; messages are therefore split where an
  * object ends, and only the top-level members needed here are looked at.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -119,6 +120,9 @@ static int read_message(struct qmp *q, char *err, size_t err_len)
 				 QMP_MSG_MAX);
 			return -EPROTO;
 		}
+		/* Checked here too: a peer that never pauses must not keep us. */
+		if (!time_left(q))
+			return -ETIMEDOUT;
 		n = poll(&pfd, 1, time_left(q));
 		if (n == 0)
 			return -ETIMEDOUT;
@@ -195,7 +199,10 @@ static const char *member(const char *obj, const char *key)
 	const char *p, *name;
 	bool match;
 
-	if (!obj || *(p = json_space(obj)) != '{')
+	if (!obj)
+		return NULL;
+	p = json_space(obj);
+	if (*p != '{')
 		return NULL;
 	for (p = json_space(p + 1); *p == '"'; p = json_space(p + 1)) {
 		name = p + 1;
@@ -210,7 +217,10 @@ static const char *member(const char *obj, const char *key)
 		if (match)
 			return p;
 		p = value_end(p);
-		if (!p || *(p = json_space(p)) != ',')
+		if (!p)
+			return NULL;
+		p = json_space(p);
+		if (*p != ',')
 			return NULL;
 	}
 	return NULL;
@@ -239,7 +249,7 @@ static char unescape(char c)
 	case 't':
 		return '\t';
 	case 'u':
-		/* \uXXXX: QEMU escapes only control characters this way. */
+		/* \uXXXX: QEMU's writer escapes every non-ASCII character. */
 		return '?';
 	default:
 		return c;	/* '"', '\\' and '/' */
@@ -261,7 +271,8 @@ static void copy_string(const char *value, char *out, size_t size)
 			}
 			out[n++] = unescape(*++value);
 			if (*value == 'u')
-				value += strnlen(value + 1, 4);
+				for (int i = 0; i < 4 && isxdigit((unsigned char)value[1]); i++)
+					value++;
 		}
 	}
 	out[n] = '\0';

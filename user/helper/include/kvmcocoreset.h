@@ -7,10 +7,11 @@
  * failure; kcr_strerror() turns those into messages for users.
  *
  * The structs a caller allocates and the library fills (kcr_caps,
- * kcr_reset_result, kcr_stats, kcr_event) end in reserved words, which the library
- * sets to 0.  A later version may give them a meaning, keeping the size
- * and the existing fields: a program built against this header keeps
- * working with a later library, and must not use the reserved words.
+ * kcr_reset_result, kcr_stats, kcr_event) end in reserved words, which
+ * the library sets to 0.  A later version may give them a meaning,
+ * keeping the size and the existing fields: a program built against this
+ * header keeps working with a later library, and must not use the
+ * reserved words.
  */
 #ifndef KVMCOCORESET_H
 #define KVMCOCORESET_H
@@ -95,7 +96,8 @@ int kcr_stats_read_path(const char *debugfs, const char *stats_path,
 /*
  * The number of process @pid's VM fd: @target_fd if it is one, else the
  * only VM it has (fds of the same open file, such as dup()s, are one VM:
- * the first of them is returned).  Errors: -ESRCH no such process, -EPERM not allowed,
+ * the first of them is returned; where kcmp() is not allowed, they count
+ * as several).  Errors: -ESRCH no such process, -EPERM not allowed,
  * -ENOENT the process has no VM, -ENOTUNIQ it has several (name one),
  * -EBADF @target_fd is not a VM fd.
  */
@@ -144,13 +146,13 @@ typedef void (*kcr_event_fn)(const struct kcr_event *event, void *opaque);
 int kcr_monitor_open(struct kcr_monitor **monitor);
 int kcr_monitor_fd(const struct kcr_monitor *monitor);
 /*
- * Handle the messages waiting on the fd, at most KCR_MONITOR_BATCH events
- * a call so that a flood of uevents does not keep the caller's main loop
- * from its other work (poll again: the fd stays readable); returns the
- * number of events passed to @fn, a KCR_EVENT_LOST among them after an
- * overflow.
+ * Handle the messages waiting on the fd, a bounded number of them a call
+ * (currently 64, KVM's or not), so that a flood of uevents does not keep
+ * the caller's main loop from its other work.  Messages may remain: poll
+ * the fd level-triggered (poll(), or epoll without EPOLLET) and call again.
+ * Returns the number of events passed to @fn, a KCR_EVENT_LOST among them
+ * after an overflow.
  */
-#define KCR_MONITOR_BATCH	64
 int kcr_monitor_dispatch(struct kcr_monitor *monitor, kcr_event_fn fn,
 			 void *opaque);
 void kcr_monitor_close(struct kcr_monitor *monitor);

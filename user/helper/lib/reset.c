@@ -73,7 +73,7 @@ const char *kcr_strerror(int err)
 	case ENOTUNIQ:
 		return "the process has several KVM VMs; name the VM's file descriptor";
 	case EPROTO:
-		return "malformed data from KVM (a uevent or binary stats)";
+		return "malformed data from KVM";
 	default:
 		return strerror(err < 0 ? -err : err);
 	}

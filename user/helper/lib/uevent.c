@@ -16,6 +16,8 @@
 #define UEVENT_KERNEL_GROUP	1
 /* A uevent is at most UEVENT_BUFFER_SIZE (2048) plus its header. */
 #define UEVENT_MAX		8192
+/* Messages read by one kcr_monitor_dispatch(), KVM's or not. */
+#define DISPATCH_BATCH		64
 
 static const char *const event_names[] = {
 	[KCR_EVENT_CREATE] = "create",
@@ -193,12 +195,12 @@ int kcr_monitor_dispatch(struct kcr_monitor *monitor, kcr_event_fn fn,
 	struct kcr_event ev;
 	char *buf;
 	ssize_t n;
-	int events = 0;
+	int events = 0, i;
 
 	buf = malloc(UEVENT_MAX);
 	if (!buf)
 		return -ENOMEM;
-	while (events < KCR_MONITOR_BATCH) {
+	for (i = 0; i < DISPATCH_BATCH; i++) {
 		n = recv_uevent(fd, buf, &from);
 		if (n == -ENOBUFS) {
 			/* The socket overflowed: say so, and go on. */
@@ -215,7 +217,7 @@ int kcr_monitor_dispatch(struct kcr_monitor *monitor, kcr_event_fn fn,
 		}
 	}
 	free(buf);
-	return events == KCR_MONITOR_BATCH || n == -EAGAIN ? events : n;
+	return i == DISPATCH_BATCH || n == -EAGAIN ? events : n;
 }
 
 void kcr_monitor_close(struct kcr_monitor *monitor)

@@ -82,6 +82,11 @@ TEST(errors)
 	EXPECT_STREQ("kvm-coco-reset: unrecognized option '--bogus'\n", err);
 	EXPECT_EQ(-1, parse("json", "", &o, 2, "caps", "-x"));
 	EXPECT_STREQ("kvm-coco-reset: invalid option -- 'x'\n", err);
+	/* The first letter of a long option is not a short option. */
+	EXPECT_EQ(-1, parse("path", "path", &o, 3, "stats", "-p", "/kvm/1-2"));
+	EXPECT_STREQ("kvm-coco-reset: invalid option -- 'p'\n", err);
+	EXPECT_EQ(-1, parse("json", "", &o, 2, "caps", "-j"));
+	EXPECT_STREQ("kvm-coco-reset: invalid option -- 'j'\n", err);
 	/* An option another subcommand takes, with its value: the option is named. */
 	EXPECT_EQ(-1, parse("json", "", &o, 3, "caps", "--path", "/kvm/1-2"));
 	EXPECT_STREQ("kvm-coco-reset: unrecognized option '--path'\n", err);

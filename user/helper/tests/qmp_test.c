@@ -142,6 +142,20 @@ TEST(qemu_error)
 	EXPECT_STREQ("QEMU answered: no \"reset\" now", run.msg);
 }
 
+/* A short \\u escape ends at the string's end, not past it. */
+TEST(short_unicode_escape)
+{
+	static const char *const script[] = {
+		GREETING, CAPS, "< system_reset",
+		"> {\"error\": {\"class\": \"GenericError\", \"desc\": \"a\\u12\", \"x\": \"abc\"}}",
+		NULL,
+	};
+	struct run run = run_script(script, 5000);
+
+	EXPECT_EQ(-EPROTO, run.r);
+	EXPECT_STREQ("QEMU answered: a?", run.msg);
+}
+
 TEST(not_qmp)
 {
 	static const char *const script[] = { "> SSH-2.0-OpenSSH_9.2", NULL };

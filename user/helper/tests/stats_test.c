@@ -159,8 +159,8 @@ TEST(offsets_do_not_wrap)
 /* A debugfs of our own: kvm/1-2 with the counters, kvm/3-4 (stock KVM) without. */
 FIXTURE(debugfs)
 {
-	char dir[32];
-	char path[128];
+	char dir[256];
+	char path[320];
 };
 
 static const char *at(struct _test_data_debugfs *self, const char *name)
@@ -179,7 +179,9 @@ static void put(const char *path, const char *text)
 
 FIXTURE_SETUP(debugfs)
 {
-	strcpy(self->dir, "/tmp/kcr-debugfs-XXXXXX");
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(self->dir, sizeof(self->dir), "%s/kcr-debugfs-XXXXXX", tmp ? tmp : "/tmp");
 	ASSERT_NE(NULL, mkdtemp(self->dir));
 	ASSERT_EQ(0, mkdir(at(self, "kvm"), 0755));
 	ASSERT_EQ(0, mkdir(at(self, "kvm/1-2"), 0755));

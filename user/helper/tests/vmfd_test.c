@@ -47,11 +47,10 @@ TEST(dup_is_the_same_vm)
 {
 	int r;
 
-	/* Without kcmp() (a container's seccomp filter) dups count as VMs. */
-	if (syscall(SYS_kcmp, getpid(), getpid(), KCMP_FILE, 0, 0))
-		SKIP(return, "kcmp() is not allowed here: %s", strerror(errno));
-
 	vm_fds[0] = eventfd(0, 0);
+	/* Without kcmp() (a container's seccomp filter) dups count as VMs. */
+	if (syscall(SYS_kcmp, getpid(), getpid(), KCMP_FILE, vm_fds[0], vm_fds[0]))
+		SKIP(return, "kcmp() is not allowed here: %s", strerror(errno));
 	vm_fds[1] = dup(vm_fds[0]);
 	vm_fds[2] = dup2(vm_fds[0], 100);
 	r = kcr_find_vm_fd(getpid(), -1);

@@ -23,6 +23,7 @@
  * the test host.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,24 +55,39 @@ static const char *env_or(const char *name, const char *def)
 static int reset_with_cli(const char *cli, const char *socket, char *out, size_t size)
 {
 	int pipefd[2], status;
+	char rest[256];
 	size_t len = 0;
 	ssize_t n;
 	pid_t pid;
 
-	if (pipe(pipefd))
+	if (pipe2(pipefd, O_CLOEXEC))
 		return -1;
 	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -1;
+	}
 	if (!pid) {
 		dup2(pipefd[1], STDOUT_FILENO);
 		execl(cli, cli, "reset", "--qmp", socket, "--json", (char *)NULL);
 		_exit(127);
 	}
 	close(pipefd[1]);
-	while (len + 1 < size && (n = read(pipefd[0], out + len, size - 1 - len)) > 0)
-		len += n;
+	/* Read to the end, keeping what fits: the command never blocks on us. */
+	for (;;) {
+		if (len + 1 < size) {
+			n = read(pipefd[0], out + len, size - 1 - len);
+			len += n > 0 ? n : 0;
+		} else {
+			n = read(pipefd[0], rest, sizeof(rest));
+		}
+		if (n <= 0)
+			break;
+	}
 	out[len] = '\0';
 	close(pipefd[0]);
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+	if (waitpid(pid, &status, 0) != pid)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

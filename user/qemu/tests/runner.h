@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Run QEMU with a test guest under a test or a benchmark: start it paused
- * with a QMP socket (and a second one for tools), read the guest's console from a pipe, talk QMP, find
- * the files QEMU holds.
+ * with a QMP socket (and a second one for tools), read the guest's console
+ * from a pipe, talk QMP, find the files QEMU holds.
  */
 #ifndef QEMU_RUNNER_H
 #define QEMU_RUNNER_H
