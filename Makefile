@@ -213,13 +213,20 @@ dkms-source:
 
 dkms-tarball: dkms-source
 
+# A relative DESTDIR would be relative to the checkout for the modules and
+# to user/helper for the helper: refused before either installs anything.
+CHECK_DESTDIR = case '$(DESTDIR)' in '' | /*) ;; \
+	*) echo "DESTDIR=$(DESTDIR) is relative: give an absolute path" >&2; exit 2 ;; esac
+
 install:
+	$(Q)$(CHECK_DESTDIR)
 	$(Q)DESTDIR='$(DESTDIR)' MODDIR='$(MODDIR)' KCR_MODDIR_DEFAULT=$(KCR_MODDIR_DEFAULT) \
 		INSTALL_KREL='$(INSTALL_KREL)' \
 		SIGN_KEY='$(SIGN_KEY)' SIGN_CERT='$(SIGN_CERT)' scripts/install-modules.sh install
 	$(Q)$(MAKE) -C user/helper install
 
 uninstall:
+	$(Q)$(CHECK_DESTDIR)
 	$(Q)DESTDIR='$(DESTDIR)' INSTALL_KREL='$(INSTALL_KREL)' scripts/install-modules.sh uninstall
 	$(Q)$(MAKE) -C user/helper uninstall
 

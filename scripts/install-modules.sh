@@ -86,6 +86,13 @@ find_moddir() {
 	MODDIR=$user
 }
 
+# A relative DESTDIR would be relative to wherever this runs (make -C
+# runs it in the checkout, the helper's install in user/helper): refused.
+case $DESTDIR in
+'' | /*) ;;
+*) die "DESTDIR=$DESTDIR is relative: give an absolute path" ;;
+esac
+
 # The kernel release the modules are for: their vermagic's first word.
 target_krel() {
 	local m rel

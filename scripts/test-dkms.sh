@@ -29,7 +29,8 @@
 #    temporary file stays; uninstall restores the stock one; under sudo,
 #    with root's cache empty, it installs the sudo user's modules, and with
 #    none names both caches;
-#  - make install / make uninstall with DESTDIR leave no file behind.
+#  - make install / make uninstall with DESTDIR leave no file behind (a
+#    relative DESTDIR is refused, by make and by the script).
 # Also scripts/test-mounts.sh, the cleanup both roots share.
 # Logs: $LOGDIR/dkms (dkms output, make.log of each build, the test host's).
 # KCR_DKMS_NO_BOOT=1 skips the test-host boot (said so in the output).
@@ -95,10 +96,22 @@ root_key() {
 	} | sha256sum | cut -c1-16
 }
 
+# pinned_version NAME: NAME's version in deps/sources.lock, the one source
+# of the pinned versions (fetch.sh downloads it as NAME_VERSION.deb).
+pinned_version() {
+	local v
+	v=$(awk -v p="$1" '$1 == p { print $2 }' "$KCR_ROOT/deps/sources.lock")
+	[ -n "$v" ] || die "$1 is not pinned in deps/sources.lock"
+	echo "$v"
+}
+
 make_root() {
-	local p debs=()
+	local p deb debs=()
+	# Exactly the pinned version's deb: the cache may hold an older one.
 	for p in $PINNED; do
-		debs+=("$(ls "$DEB_DIR/${p}_"*.deb)") || die "no $p in $DEB_DIR: run make fetch"
+		deb=$DEB_DIR/${p}_$(pinned_version "$p").deb
+		[ -f "$deb" ] || die "no $deb: run make fetch"
+		debs+=("$deb")
 	done
 	need_host_tool mmdebstrap mmdebstrap
 	rm -rf "$ROOT_CACHE" "$ROOT_CACHE.tmp"
@@ -379,7 +392,8 @@ updates_state() {
 
 # root_install ENV...: install-modules.sh install in the root, with ENV.
 root_install() {
-	in_root env CACHE_DIR=/var/tmp/kcr-cache "$@" /opt/kcr/scripts/install-modules.sh install
+	in_root sh -c 'cd / && exec env "$@" /opt/kcr/scripts/install-modules.sh install' sh \
+		CACHE_DIR=/var/tmp/kcr-cache "$@"
 }
 
 # install_fails NAME ENV...: install with ENV must fail and change nothing:
@@ -435,8 +449,9 @@ make_install_in_root() {
 		{ cat "$LOGDIR/install.log" >&2; fail "openssl could not make a signing key"; }
 	root_install "${key[@]}" >>"$LOGDIR/install.log" 2>&1 ||
 		{ cat "$LOGDIR/install.log" >&2; fail "install-modules.sh install in the root"; }
-	expect_path kvm "$dir/kvm.ko"
-	expect_path kvm_intel "$dir/kvm-intel.ko"
+	for m in kvm kvm_amd kvm_intel; do
+		expect_path "$m" "$dir/${m//_/-}.ko"
+	done
 	for m in kvm kvm-amd kvm-intel; do
 		signer=$(modinfo -F signer "$M$dir/$m.ko")
 		[ "$signer" = "kcr test-dkms key" ] || fail "$m.ko installed with signer '$signer'"
@@ -449,6 +464,12 @@ make_install_in_root() {
 	install_fails install-sign-fails "${key[@]}"
 	sign_fails off
 	install_fails install-missing-module MODDIR=/var/tmp/kcr-mods-2
+	# A relative DESTDIR is refused (it would be relative to the cwd, /).
+	mkdir -p "$M/var/tmp/kcr-rel"
+	install_fails install-relative-destdir MODDIR=/var/tmp/kcr-mods DESTDIR=var/tmp/kcr-rel
+	in_root sh -c "cd / && DESTDIR=var/tmp/kcr-rel /opt/kcr/scripts/install-modules.sh uninstall" \
+		>>"$LOGDIR/install-relative-destdir.log" 2>&1 && fail "uninstall took a relative DESTDIR"
+	[ -z "$(ls -A "$M/var/tmp/kcr-rel")" ] || fail "install with a relative DESTDIR wrote into it"
 	expect_path kvm "$dir/kvm.ko"
 	in_root env CACHE_DIR=/var/tmp/kcr-cache /opt/kcr/scripts/install-modules.sh uninstall \
 		>>"$LOGDIR/install.log" 2>&1 ||
@@ -499,9 +520,20 @@ make_install_sudo() {
 
 # make install / make uninstall, modules and helper, into a scratch DESTDIR.
 make_install_destdir() {
-	local dest left
-	dest=$(mktemp -d /var/tmp/kcr-destdir.XXXXXX)
-	make -s -C "$KCR_ROOT" install DESTDIR="$dest" MODDIR="$DKMS_MODS" >"$LOGDIR/destdir.log" 2>&1 ||
+	local dest=$WORK/destdir left f
+	mkdir "$dest"
+	# A relative DESTDIR is refused before anything is installed (it would
+	# be the checkout's for the modules, user/helper's for the helper).
+	if make -s -C "$KCR_ROOT" install DESTDIR=kcr-relative-destdir MODDIR="$DKMS_MODS" \
+		>"$LOGDIR/destdir.log" 2>&1; then
+		rm -rf "$KCR_ROOT/kcr-relative-destdir" "$KCR_ROOT/user/helper/kcr-relative-destdir"
+		fail "make install took a relative DESTDIR"
+	fi
+	has "DESTDIR=kcr-relative-destdir is relative" <"$LOGDIR/destdir.log" ||
+		{ cat "$LOGDIR/destdir.log" >&2; fail "make install DESTDIR=relative: not refused as relative"; }
+	[ ! -e "$KCR_ROOT/kcr-relative-destdir" ] && [ ! -e "$KCR_ROOT/user/helper/kcr-relative-destdir" ] ||
+		fail "make install with a relative DESTDIR made a directory in the checkout"
+	make -s -C "$KCR_ROOT" install DESTDIR="$dest" MODDIR="$DKMS_MODS" >>"$LOGDIR/destdir.log" 2>&1 ||
 		{ cat "$LOGDIR/destdir.log" >&2; fail "make install DESTDIR=$dest"; }
 	for f in "lib/modules/$KREL/updates/kvm-coco-reset/kvm.ko" usr/local/bin/kvm-coco-reset; do
 		[ -f "$dest/$f" ] || fail "make install did not install $f"
@@ -514,7 +546,6 @@ make_install_destdir() {
 	# The helper's uninstall removes its files, not the directories
 	# install -d made (user/helper/Makefile): empty ones are allowed.
 	log "make install/uninstall DESTDIR: no file left; empty directories: $(find "$dest" -mindepth 1 -type d | wc -l)"
-	rm -rf "$dest"
 }
 
 [ "$(id -u)" = 0 ] || die "test-dkms needs root (mmdebstrap, chroot, mounts)"
