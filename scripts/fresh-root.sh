@@ -6,8 +6,11 @@
 # a user's machine.  The host's apt sources are copied in (same mirror).
 # Shared with the host through bind mounts, because they hold downloads and
 # compiler outputs, not installed state: the pinned Debian packages
-# ($CACHE_DIR/debs, srcpkgs), apt's package downloads and ccache.  The
-# test logs are copied out before the root goes.
+# ($CACHE_DIR/debs, srcpkgs), apt's package downloads, ccache and
+# test-dkms's trixie root ($CACHE_DIR/dkms-root: 74 s to make; test-dkms
+# checks it against its key and the pinned versions, makes it again if
+# stale, and only ever mounts it read-only under an overlay).  The test
+# logs are copied out before the root goes.
 # Needs root on a Debian host; installs mmdebstrap there if missing.
 # KEEP_ROOT=1 keeps the root (its path is printed) for inspection.
 . "$(dirname "$0")/lib.sh"
@@ -44,6 +47,7 @@ enter_root() {
 	bind "$ROOT" "$CACHE_DIR/debs" /root/.cache/kvm-coco-reset/debs
 	bind "$ROOT" "$CACHE_DIR/srcpkgs" /root/.cache/kvm-coco-reset/srcpkgs
 	bind "$ROOT" "$CACHE_DIR/ccache" /root/.cache/kvm-coco-reset/ccache
+	bind "$ROOT" "$CACHE_DIR/dkms-root" /root/.cache/kvm-coco-reset/dkms-root
 	bind "$ROOT" "$CACHE_DIR/fresh-root-apt" /var/cache/apt/archives
 	rm -f "$ROOT/etc/apt/apt.conf.d/docker-clean"
 	# The checkout as it is (tracked and untracked files, not ignored ones).

@@ -4,8 +4,10 @@
 # In a Debian trixie root made with mmdebstrap, with dkms and Debian's
 # 7.3.4 headers, modules and linux-source-7.3 installed (the pinned debs of
 # deps/sources.lock; apt fetches the rest, linux-kbuild included, from
-# trixie and trixie-backports), cached in $CACHE_DIR/dkms-root and keyed
-# by its inputs, and used through an overlay so every run starts clean:
+# trixie and trixie-backports), cached in $CACHE_DIR/dkms-root, keyed by
+# its inputs and made again if its key or its pinned versions differ (in
+# CI's fresh root the cache must be bound from the host, as ccache is), and
+# used through an overlay so every run starts clean:
 #  - kernels the series is not for are refused, each with its reason: a
 #    6.12 kernel (BUILD_EXCLUSIVE_KERNEL), a 7.3 kernel whose source is
 #    another version, no source, a tarball that lacks a file the series
@@ -128,13 +130,45 @@ make_root() {
 	mv "$ROOT_CACHE.tmp" "$ROOT_CACHE"
 }
 
+# root_stale KEY: why the cached root cannot be used (nothing if it can):
+# its key is not KEY, or its dpkg database does not have the pinned
+# versions and the packages installed (a root changed or half made).
+root_stale() {
+	local p want have
+	[ -d "$ROOT_CACHE" ] || { echo "no $ROOT_CACHE"; return 0; }
+	[ "$(cat "$ROOT_KEY" 2>/dev/null)" = "$1" ] || { echo "its key is not $1"; return 0; }
+	for p in $PINNED $PACKAGES; do
+		have=$(dpkg-query --admindir="$ROOT_CACHE/var/lib/dpkg" -W -f '${db:Status-Abbrev}${Version}' "$p" \
+			2>/dev/null || true)
+		case " $PINNED " in
+		*" $p "*) want="ii $(pinned_version "$p")" ;;
+		*) if [ "${have#ii }" != "$have" ]; then want=$have; else want="ii (installed)"; fi ;;
+		esac
+		[ "$have" = "$want" ] || { echo "$p is '${have:-not installed}', not '$want'"; return 0; }
+	done
+}
+
+# In CI's fresh root (scripts/fresh-root.sh binds $CACHE_DIR/ccache from
+# the host), the root's cache must be bound as well, or every run makes it
+# again (74 s).
+check_root_kept() {
+	mountpoint -q "$CACHE_DIR/ccache" || return 0
+	mountpoint -q "$CACHE_DIR/dkms-root" ||
+		fail "$CACHE_DIR/ccache is bound from outside (fresh-root.sh) but $CACHE_DIR/dkms-root is not:" \
+			"the root would be made again on every run"
+	log "root: $CACHE_DIR/dkms-root is bound from outside, as ccache"
+}
+
 root() {
-	local key
+	local key why
+	check_root_kept
 	key=$(root_key)
-	if [ "$(cat "$ROOT_KEY" 2>/dev/null)" = "$key" ] && [ -d "$ROOT_CACHE" ]; then
+	why=$(root_stale "$key")
+	if [ -z "$why" ]; then
 		log "root: cached $ROOT_CACHE ($key)"
 		return 0
 	fi
+	log "root: making it ($why)"
 	rm -f "$ROOT_KEY"
 	mkdir -p "$(dirname "$ROOT_CACHE")"
 	make_root
