@@ -256,7 +256,13 @@ series_files() {
 }
 
 refusals() {
-	local hdr=/usr/src/linux-headers-$KREL fake bad=/var/tmp/kcr-bad-source lacking members
+	local hdr=/usr/src/linux-headers-$KREL fake bad=/var/tmp/kcr-bad-source lacking members SRC_VER
+	# The source's upstream version, from its pinned deb (7.3.4-1~bpo13+1:
+	# 7.3.4), must be the kernel's (lib.sh's KREL), which the build checks.
+	SRC_VER=$(pinned_version linux-source-7.3)
+	SRC_VER=${SRC_VER%%-*}
+	[ "$SRC_VER" = "${KREL%%[!0-9.]*}" ] ||
+		fail "deps/sources.lock pins linux-source-7.3 $SRC_VER, lib.sh's KREL is $KREL"
 	# Another Linux: dkms itself refuses (BUILD_EXCLUSIVE_KERNEL), exit 77.
 	in_root mkdir -p "/lib/modules/$OTHER_KREL"
 	in_root ln -s "$hdr" "/lib/modules/$OTHER_KREL/build"
@@ -268,11 +274,11 @@ refusals() {
 	in_root mkdir -p "/lib/modules/$FAKE_KREL"
 	in_root ln -s "$fake" "/lib/modules/$FAKE_KREL/build"
 	refused refuse-other-source "$FAKE_KREL" \
-		"refusing kernel $FAKE_KREL: the source /usr/src/linux-source-7.3.tar.xz is Linux 7.3.4, the kernel Linux 7.3.99"
+		"refusing kernel $FAKE_KREL: the source /usr/src/linux-source-7.3.tar.xz is Linux $SRC_VER, the kernel Linux 7.3.99"
 	# No source at all.
 	in_root mv /usr/src/linux-source-7.3.tar.xz /var/tmp/
 	refused refuse-no-source "$KREL" \
-		"refusing kernel $KREL: no Linux 7.3 source: install Debian's linux-source-7.3 of version 7.3.4"
+		"refusing kernel $KREL: no Linux 7.3 source: install Debian's linux-source-7.3 of version $SRC_VER"
 	in_root mv /var/tmp/linux-source-7.3.tar.xz /usr/src/
 	# What the build reads of 7.3.4, as a tree.
 	members=$(series_files | sed 's|^|linux-source-7.3/|' | tr '\n' ' ')
