@@ -550,11 +550,15 @@ make_install_sudo() {
 	has "no kvm.ko, kvm-amd.ko and kvm-intel.ko in /root/$out (root's cache) nor in $home/$out (kcr-user's.*MODDIR=" \
 		<"$LOGDIR/install-sudo.log" || { cat "$LOGDIR/install-sudo.log" >&2
 		fail "install under sudo with no modules: the refusal does not name both caches and MODDIR="; }
-	# make passes KCR_MODDIR_DEFAULT=1 only when nothing names the modules.
-	make -s -n -C "$KCR_ROOT" install 2>/dev/null | has 'KCR_MODDIR_DEFAULT=1' ||
-		fail "make install does not pass KCR_MODDIR_DEFAULT=1 by default"
-	make -s -n -C "$KCR_ROOT" install MODDIR=/x 2>/dev/null | has 'KCR_MODDIR_DEFAULT=0' ||
-		fail "make install MODDIR=/x does not pass KCR_MODDIR_DEFAULT=0"
+	# make passes KCR_MODDIR_DEFAULT=1 only when nothing names the modules
+	# (in an environment as sudo's, without the CACHE_DIR and BUILD_DIR that
+	# make test-dkms exports), 0 when MODDIR or CACHE_DIR is given.
+	env -u CACHE_DIR -u BUILD_DIR -u MODDIR make -s -n -C "$KCR_ROOT" install 2>/dev/null |
+		has 'KCR_MODDIR_DEFAULT=1' || fail "make install does not pass KCR_MODDIR_DEFAULT=1 by default"
+	env -u CACHE_DIR -u BUILD_DIR -u MODDIR make -s -n -C "$KCR_ROOT" install MODDIR=/x 2>/dev/null |
+		has 'KCR_MODDIR_DEFAULT=0' || fail "make install MODDIR=/x does not pass KCR_MODDIR_DEFAULT=0"
+	env -u BUILD_DIR -u MODDIR CACHE_DIR=/x make -s -n -C "$KCR_ROOT" install 2>/dev/null |
+		has 'KCR_MODDIR_DEFAULT=0' || fail "make install with CACHE_DIR=/x does not pass KCR_MODDIR_DEFAULT=0"
 	log "sudo make install: the user's modules taken, said so; with none, both caches named"
 }
 
