@@ -34,7 +34,7 @@ QEMU_LIST     := testhost/qemu.list
 .PHONY: help deps fetch kdir stage modules selftests selftests-kcr checkpatch build-checks \
 	debug-kernel test-upstream test-kcr test-debug debug-negative test-helper test-kdir-check \
 	sevmodel test-sevmodel qemu test-qemu test-qemu-linux bench-qemu qemu-each-patch qemu11 \
-	testhost-run demo dkms-source dkms-tarball install uninstall test-dkms \
+	testhost-run demo bench dkms-source dkms-tarball install uninstall test-dkms \
 	check kernel-tree qemu-tree export-qemu-series \
 	export-series clean distclean
 
@@ -63,6 +63,7 @@ help:
 	@echo '  make qemu           patched QEMU 10.2.2 (user/qemu) for the test host'
 	@echo '  make test-qemu      patched QEMU reboots its guest in place on the test host'
 	@echo '  make test-qemu-linux  ... a Linux guest (not in check: the test host cannot boot it)'
+	@echo '  make bench          reset vs rebuild vs discard by private memory size: CSV, SVG plot'
 	@echo '  make bench-qemu     cost of a reboot: in place, ordinary reset (one test-host boot)'
 	@echo '  make qemu-each-patch  build QEMU after each patch of user/qemu'
 	@echo '  make test-helper    unit tests of user/helper (ASan, UBSan)'
@@ -188,6 +189,17 @@ qemu11:
 
 bench-qemu: modules qemu qemu11
 	$(call testhost_suite,qemu-bench,testhost/qemu-bench.list)
+
+# The reset's cost against the size of populated private memory, in one
+# test-host boot with room for 1 GiB of it twice over (the async reset's
+# peak), then the CSV and the plot in $(BUILD_DIR)/bench
+# (Documentation/testing.md, "make bench").
+BENCH_MEM := 6G
+
+bench: modules selftests-kcr
+	$(Q)testhost/assemble.sh $(BUILD_DIR)/tests-bench testhost/bench.list
+	$(Q)MEM=$(BENCH_MEM) testhost/run.sh $(BUILD_DIR)/tests-bench $(LOGDIR)/bench
+	$(Q)scripts/bench-plot.sh $(LOGDIR)/bench/tap.log $(BUILD_DIR)/bench
 
 testhost-run: modules selftests
 	$(Q)test -n "$(PROG)" || { echo 'usage: make testhost-run PROG=./prog [ARGS=...]'; exit 2; }

@@ -16,11 +16,12 @@
 # and the helper's dependencies; the selftests link statically against
 # libuuid (vfio library).  Test host: busybox, cpio, kmod, file.  Patched
 # QEMU (static): ninja, glib and zlib, python3-venv for its configure; its
-# meson (1.5 or newer) and pycotap come from bookworm-backports.
+# meson (1.5 or newer) and pycotap come from bookworm-backports.  make
+# bench's plot: gnuplot-nox.
 PKGS="make gcc libc6-dev flex bison bc libelf-dev libssl-dev dwarves cpio kmod
 xz-utils busybox-static ccache sparse clang perl patch git rsync file
 python3 ca-certificates libnl-3-dev pkg-config uuid-dev clang-19 lld-19
-llvm-19 ninja-build libglib2.0-dev zlib1g-dev python3-venv"
+llvm-19 ninja-build libglib2.0-dev zlib1g-dev python3-venv gnuplot-nox"
 BPO=bookworm-backports
 BPO_PKGS="qemu-system-x86 qemu-system-common qemu-system-data seabios"
 QEMU_MIN=1:10
