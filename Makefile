@@ -33,7 +33,7 @@ QEMU_LIST     := testhost/qemu.list
 
 .PHONY: help deps fetch kdir stage modules selftests selftests-kcr checkpatch build-checks \
 	debug-kernel test-upstream test-kcr test-debug debug-negative test-helper test-kdir-check \
-	sevmodel test-sevmodel qemu test-qemu test-qemu-linux bench-qemu qemu-each-patch qemu11 \
+	sevmodel test-sevmodel sevmodel-debug test-debug-sevmodel qemu test-qemu test-qemu-linux bench-qemu qemu-each-patch qemu11 \
 	testhost-run demo bench dkms-source dkms-tarball install uninstall test-dkms \
 	check kernel-tree qemu-tree export-qemu-series \
 	export-series clean distclean
@@ -60,6 +60,7 @@ help:
 	@echo '  make debug-negative the debug host must report an injected leak and lock inversion'
 	@echo '  make sevmodel       test-only build: kvm-amd on a software SEV/SNP firmware model'
 	@echo '  make test-sevmodel  run the SEV selftests on the test host against that model'
+	@echo '  make test-debug-sevmodel  the same on the debug test host (lockdep, KASAN, kmemleak)'
 	@echo '  make qemu           patched QEMU 10.2.2 (user/qemu) for the test host'
 	@echo '  make test-qemu      patched QEMU reboots its guest in place on the test host'
 	@echo '  make test-qemu-linux  ... a Linux guest (not in check: the test host cannot boot it)'
@@ -164,6 +165,20 @@ test-sevmodel: sevmodel selftests
 	$(Q)testhost/assemble.sh $(BUILD_DIR)/tests-sevmodel $(SEVMODEL_LIST)
 	$(Q)MODDIR=$(SEVMODEL_OUT) WARN_ALLOW='$(SEVMODEL_WARN_ALLOW)' \
 		testhost/run.sh $(BUILD_DIR)/tests-sevmodel $(LOGDIR)/sevmodel
+
+# The same on the debug test host: the model's modules built against the
+# debug kernel (testhost/sevmodel/build-debug.sh), so that lockdep, KASAN
+# and kmemleak watch the SEV reset.  Its modules are out of tree: taint O.
+SEVMODEL_DEBUG_LIST := testhost/debug-sevmodel.list
+
+sevmodel-debug: sevmodel debug-kernel
+	$(Q)testhost/sevmodel/build-debug.sh
+
+test-debug-sevmodel: sevmodel-debug selftests
+	$(Q)testhost/assemble.sh $(BUILD_DIR)/tests-debug-sevmodel $(SEVMODEL_DEBUG_LIST)
+	$(Q)KERNEL=$(DEBUG_OUT)/arch/x86/boot/bzImage MODDIR=$(BUILD_DIR)/sevmodel-debug/mods \
+		KERNEL_ARGS="$(DEBUG_KERNEL_ARGS)" WARN_ALLOW='$(SEVMODEL_WARN_ALLOW)' \
+		testhost/run.sh $(BUILD_DIR)/tests-debug-sevmodel $(LOGDIR)/debug-sevmodel
 
 # The QEMU hook: patched QEMU, static, runs in the test host
 # (Documentation/qemu-hook.md).
