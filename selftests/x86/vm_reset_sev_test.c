@@ -530,7 +530,7 @@ static struct kvm_vm *legacy_vm_create(const struct sev_type *t,
 		sev_es_vm_init(vm);
 	else
 		sev_vm_init(vm);
-	TEST_ASSERT_EQ(vm->type, KVM_X86_DEFAULT_VM);
+	TEST_ASSERT_EQ(vm->type, (unsigned long)KVM_X86_DEFAULT_VM);
 	TEST_ASSERT(vm_check_cap(vm, KVM_CAP_VM_RESET),
 		    "KVM_CAP_VM_RESET reads 0 on a legacy %s VM", t->cg_key);
 
@@ -596,7 +596,7 @@ static void legacy_reset_relaunch(struct __test_metadata *_metadata,
 	if (sev_model_present())
 		TEST_ASSERT_EQ(model_flushes(), view.flushes + 1);
 	TEST_ASSERT_EQ(policy_of(vm), t->policy | SEV_POLICY_NO_DBG);
-	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), 1);
+	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), 1ul);
 	kvm_vm_free(vm);
 	model_check_clean(view.violations);
 	if (sev_model_present())
