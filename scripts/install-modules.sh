@@ -40,6 +40,12 @@ TARGET='' ROOT='' SIGN_FILE='' SIGN_HASH=''
 # ROOT), the files it renamed into place, its temporary manifest.
 MADE_DIRS=() SAVED=() PLACED=()
 STAGE='' BACKUP='' TMP_MANIFEST='' COMMITTED=0 CHANGING=0
+# A signal (INT, TERM, HUP) while install changes things is deferred: its
+# handler only notes the exit status in PENDING, and the script exits (and
+# so rolls back) at the next checkpoint, after the change under way has
+# been recorded in the lists above.  Otherwise a signal handled between a
+# rename and its record would leave a file rollback does not know of.
+PENDING=0
 
 has_modules() { # has_modules DIR: DIR holds the three modules
 	local m
@@ -148,7 +154,8 @@ check_signing() {
 }
 
 # rollback: undo what install changed, newest first.  Each undo goes on
-# after a failure of another, so that as much as possible is put back.
+# after a failure of another, so that as much as possible is put back.  It
+# acts only on what is there: a backup that is missing was not moved.
 rollback() {
 	local i p kept=0
 	for ((i = ${#PLACED[@]} - 1; i >= 0; i--)); do
@@ -156,6 +163,7 @@ rollback() {
 	done
 	for ((i = ${#SAVED[@]} - 1; i >= 0; i--)); do
 		p=${SAVED[i]}
+		[ -e "$BACKUP/$p" ] || [ -L "$BACKUP/$p" ] || continue
 		mv -T "$BACKUP/$p" "$ROOT/$p" ||
 			{ log "rollback: could not put $ROOT/$p back: it is in $BACKUP"; kept=1; }
 	done
@@ -174,6 +182,9 @@ rollback() {
 
 finish() {
 	local rc=$?
+	# Nothing may interrupt the rollback: a second Ctrl-C or TERM would
+	# end it half done (the commands it runs inherit the ignoring).
+	trap '' INT TERM HUP
 	if [ "$rc" -ne 0 ] && [ "$CHANGING" = 1 ] && [ "$COMMITTED" = 0 ]; then
 		rollback
 	fi
@@ -181,9 +192,20 @@ finish() {
 	exit "$rc"
 }
 trap finish EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# on_signal STATUS: exit with STATUS now, or at the next checkpoint while
+# install is changing things.
+on_signal() {
+	if [ "$CHANGING" = 1 ] && [ "$COMMITTED" = 0 ]; then
+		PENDING=$1
+	else
+		exit "$1"
+	fi
+}
+# checkpoint: exit (and so roll back) if a signal came since the last one.
+checkpoint() { [ "$PENDING" = 0 ] || exit "$PENDING"; }
+trap 'on_signal 129' HUP
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 
 install_modules() {
 	local base dir updates d m list old_dirs=''
@@ -206,17 +228,20 @@ install_modules() {
 		[ -d "$ROOT/$d" ] && continue
 		mkdir "$ROOT/$d"
 		MADE_DIRS+=("$d")
+		checkpoint
 	done
 	# Copy and sign next to the destination (the same file system, so
 	# that the moves below are renames).  Not *.ko: a depmod meanwhile
 	# must not index them.
 	STAGE=$(mktemp -d "$updates/.kvm-coco-reset.new.XXXXXX")
+	checkpoint
 	for m in $MODULES; do
 		install -m 0644 "$MODDIR/$m.ko" "$STAGE/$m.ko.new"
 		if [ -n "$SIGN_FILE" ]; then
 			"$SIGN_FILE" "$SIGN_HASH" "$SIGN_KEY" "$SIGN_CERT" "$STAGE/$m.ko.new"
 			log "signed $m.ko with $SIGN_CERT"
 		fi
+		checkpoint
 	done
 	# The new manifest: the directories the previous install had made
 	# (still ours) and those made now, outermost first, then the files.
@@ -233,10 +258,12 @@ install_modules() {
 	done >>"$TMP_MANIFEST"
 	echo "lib/modules/$TARGET/$SUBDIR/$MANIFEST" >>"$TMP_MANIFEST"
 	chmod 0644 "$TMP_MANIFEST"
+	checkpoint
 
 	# Swap: the previous install's files (its manifest among them) aside,
 	# the new ones in, the new manifest last.
 	BACKUP=$(mktemp -d "$updates/.kvm-coco-reset.old.XXXXXX")
+	checkpoint
 	if [ -f "$dir/$MANIFEST" ]; then
 		list=$(grep -v '/$' "$dir/$MANIFEST" || true)
 		while read -r d; do
@@ -244,11 +271,13 @@ install_modules() {
 			mkdir -p "$BACKUP/$(dirname "$d")"
 			mv -T "$ROOT/$d" "$BACKUP/$d"
 			SAVED+=("$d")
+			checkpoint
 		done <<<"$list"
 	fi
 	for m in $MODULES; do
 		mv -T "$STAGE/$m.ko.new" "$dir/$m.ko"
 		PLACED+=("$dir/$m.ko")
+		checkpoint
 	done
 	mv -T "$TMP_MANIFEST" "$dir/$MANIFEST"
 	TMP_MANIFEST=
@@ -256,6 +285,8 @@ install_modules() {
 	COMMITTED=1
 	rm -rf "$STAGE" "$BACKUP"
 	STAGE='' BACKUP=''
+	# A signal during the last rename: the install is whole, depmod not run.
+	checkpoint
 	log "installed $(printf '%s.ko ' $MODULES)in $dir"
 
 	# A failure from here on leaves the install and its manifest whole

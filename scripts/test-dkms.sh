@@ -472,6 +472,69 @@ sign_fails() {
 	fi
 }
 
+# mv_shim: a mv for root_install's PATH (PATH=/var/tmp/kcr-shim:...): a
+# rename whose arguments match KCR_MV_FAIL fails; at the first rename that
+# matches KCR_MV_WAIT1 (then KCR_MV_WAIT2), it writes its caller's pid
+# (install-modules.sh's) to /var/tmp/kcr-mv-wait.N and waits for
+# /var/tmp/kcr-mv-go.N (10 s at most) before it renames: a signal sent
+# meanwhile reaches the script in the middle of that rename.
+SHIM_PATH=PATH=/var/tmp/kcr-shim:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+mv_shim() {
+	mkdir -p "$M/var/tmp/kcr-shim"
+	cat >"$M/var/tmp/kcr-shim/mv" <<'EOF'
+#!/bin/sh
+# test-dkms: mv failing on, or waiting at, the renames that match.
+if [ -n "${KCR_MV_FAIL:-}" ]; then
+	case "$*" in $KCR_MV_FAIL) echo "mv: injected failure: $*" >&2; exit 1 ;; esac
+fi
+for n in 1 2; do
+	eval "pat=\${KCR_MV_WAIT$n:-}"
+	[ -n "$pat" ] && [ ! -e /var/tmp/kcr-mv-wait.$n ] || continue
+	case "$*" in $pat) ;; *) continue ;; esac
+	echo $PPID >/var/tmp/kcr-mv-wait.$n
+	i=0
+	while [ ! -e /var/tmp/kcr-mv-go.$n ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	break
+done
+exec /bin/mv "$@"
+EOF
+	chmod 0755 "$M/var/tmp/kcr-shim/mv"
+}
+
+# install_signalled NAME N ENV...: install with ENV (KCR_MV_WAITn among
+# them), sent TERM at each of the N waits of the mv shim, must exit 143
+# and change nothing, as install_fails.
+install_signalled() {
+	local name=$1 count=$2 before after pid n i rc=0
+	shift 2
+	before=$(updates_state)
+	rm -f "$M"/var/tmp/kcr-mv-wait.* "$M"/var/tmp/kcr-mv-go.*
+	root_install "$SHIM_PATH" "$@" >"$LOGDIR/$name.log" 2>&1 &
+	pid=$!
+	for ((n = 1; n <= count; n++)); do
+		for ((i = 0; i < 200; i++)); do
+			[ -s "$M/var/tmp/kcr-mv-wait.$n" ] && break
+			sleep 0.1
+		done
+		if [ ! -s "$M/var/tmp/kcr-mv-wait.$n" ]; then
+			touch "$M/var/tmp/kcr-mv-go.1" "$M/var/tmp/kcr-mv-go.2"
+			wait "$pid" || true
+			cat "$LOGDIR/$name.log" >&2
+			fail "$name: install never reached the rename to signal at (KCR_MV_WAIT$n)"
+		fi
+		kill -TERM "$(cat "$M/var/tmp/kcr-mv-wait.$n")"
+		touch "$M/var/tmp/kcr-mv-go.$n"
+	done
+	wait "$pid" || rc=$?
+	rm -f "$M"/var/tmp/kcr-mv-wait.* "$M"/var/tmp/kcr-mv-go.*
+	[ $rc = 143 ] || { cat "$LOGDIR/$name.log" >&2; fail "$name: install exited $rc, not 143 (TERM)"; }
+	after=$(updates_state)
+	[ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after") >&2 || true
+		cat "$LOGDIR/$name.log" >&2
+		fail "$name: the install sent TERM changed /lib/modules/$KREL/updates or /tmp (< before, > after)"; }
+	log "$name: TERM ($count) rolled back, nothing changed: $(grep -m1 'install failed' "$LOGDIR/$name.log")"
+}
+
 # make install's script in the root, on make modules' build, signed with a
 # key of our own as for Secure Boot: its copies win, and uninstall restores
 # the stock ones.  A failed install (the key sign-file rejects, sign-file
@@ -504,6 +567,15 @@ make_install_in_root() {
 	install_fails install-sign-fails "${key[@]}"
 	sign_fails off
 	install_fails install-missing-module MODDIR=/var/tmp/kcr-mods-2
+	# Failures and signals in the swap itself, with the previous files aside.
+	mv_shim
+	install_fails install-mv-fails "${key[@]}" "$SHIM_PATH" \
+		"KCR_MV_FAIL=-T */kvm-intel.ko.new */kvm-coco-reset/kvm-intel.ko"
+	install_signalled install-term-aside 1 "${key[@]}" \
+		"KCR_MV_WAIT1=-T */kvm-coco-reset/kvm-amd.ko */.kvm-coco-reset.old.*"
+	install_signalled install-term-rollback 2 "${key[@]}" \
+		"KCR_MV_WAIT1=-T */kvm-coco-reset/kvm-intel.ko */.kvm-coco-reset.old.*" \
+		"KCR_MV_WAIT2=-T */.kvm-coco-reset.old.*/* *"
 	# A relative DESTDIR is refused (it would be relative to the cwd, /).
 	mkdir -p "$M/var/tmp/kcr-rel"
 	install_fails install-relative-destdir MODDIR=/var/tmp/kcr-mods DESTDIR=var/tmp/kcr-rel
@@ -521,6 +593,8 @@ make_install_in_root() {
 	sign_fails on
 	install_fails install-first-sign-fails "${key[@]}"
 	sign_fails off
+	install_signalled install-first-term 1 "${key[@]}" \
+		"KCR_MV_WAIT1=-T */kvm.ko.new */kvm-coco-reset/kvm.ko"
 	[ ! -e "$M/lib/modules/$KREL/updates" ] ||
 		fail "left behind by a failed first install: $(find "$M/lib/modules/$KREL/updates")"
 }
