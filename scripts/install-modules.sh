@@ -121,6 +121,26 @@ run_depmod() {
 	depmod "$1"
 }
 
+# check_manifest DIR KREL: every line of DIR/.installed is one of the paths
+# install makes for KREL (its directories, the three modules, the manifest
+# itself), or it dies: a line such as ../../../../tmp/x would have install
+# and uninstall remove files outside DESTDIR.
+check_manifest() {
+	local dir=$1 krel=$2 path m ok
+	[ -f "$dir/$MANIFEST" ] || return 0
+	while IFS= read -r path || [ -n "$path" ]; do
+		ok=0
+		case $path in
+		lib/ | lib/modules/ | "lib/modules/$krel/" | "lib/modules/$krel/updates/" | \
+			"lib/modules/$krel/$SUBDIR/" | "lib/modules/$krel/$SUBDIR/$MANIFEST") ok=1 ;;
+		esac
+		for m in $MODULES; do [ "$path" != "lib/modules/$krel/$SUBDIR/$m.ko" ] || ok=1; done
+		[ $ok = 1 ] || die "refusing $dir/$MANIFEST: its line '$path' is not one of the files" \
+			"and directories install makes (lib/modules/$krel/$SUBDIR/{kvm,kvm-amd,kvm-intel}.ko," \
+			"the manifest, their directories); check it and remove the modules by hand"
+	done <"$dir/$MANIFEST"
+}
+
 # remove_manifest DIR: remove what DIR/.installed lists, newest first.
 remove_manifest() {
 	local dir=$1 root=${DESTDIR:-/} path
@@ -218,6 +238,7 @@ install_modules() {
 	[ -n "$DESTDIR" ] || [ -d "$base/kernel" ] ||
 		die "kernel $TARGET is not installed here (no $base/kernel)"
 	check_signing
+	check_manifest "$dir" "$TARGET"
 	[ ! -f "$dir/$MANIFEST" ] || old_dirs=$(grep '/$' "$dir/$MANIFEST" || true)
 
 	# Nothing has changed until here; from here on a failure rolls back.
@@ -307,6 +328,7 @@ uninstall_modules() {
 		[ -f "$dir/$MANIFEST" ] || continue
 		krel=${dir%/"$SUBDIR"}
 		krel=${krel##*/}
+		check_manifest "$dir" "$krel"
 		remove_manifest "$dir"
 		log "removed kvm-coco-reset's modules for $krel"
 		found=1

@@ -535,6 +535,28 @@ install_signalled() {
 	log "$name: TERM ($count) rolled back, nothing changed: $(grep -m1 'install failed' "$LOGDIR/$name.log")"
 }
 
+# manifest_refused: a manifest line outside the install's own paths (one
+# that climbs out of DESTDIR) makes install and uninstall refuse, and
+# nothing outside is removed.
+manifest_refused() {
+	local man=$M/lib/modules/$KREL/updates/kvm-coco-reset/.installed
+	cp "$man" "$WORK/manifest.saved"
+	echo kept >"$M/var/tmp/kcr-victim"
+	echo "../../../../var/tmp/kcr-victim" >>"$man"
+	install_fails install-bad-manifest MODDIR=/var/tmp/kcr-mods
+	has "refusing .*\.installed.*\.\./\.\./\.\./\.\./var/tmp/kcr-victim" <"$LOGDIR/install-bad-manifest.log" ||
+		{ cat "$LOGDIR/install-bad-manifest.log" >&2; fail "install with a bad manifest line: not refused so"; }
+	[ -f "$M/var/tmp/kcr-victim" ] || fail "install removed a file outside lib/modules a manifest named"
+	in_root env CACHE_DIR=/var/tmp/kcr-cache /opt/kcr/scripts/install-modules.sh uninstall \
+		>"$LOGDIR/uninstall-bad-manifest.log" 2>&1 &&
+		fail "uninstall took a manifest naming ../../../../var/tmp/kcr-victim"
+	[ -f "$M/var/tmp/kcr-victim" ] || fail "uninstall removed a file outside lib/modules a manifest named"
+	[ -f "$M/lib/modules/$KREL/updates/kvm-coco-reset/kvm.ko" ] || fail "a refused uninstall removed kvm.ko"
+	cp "$WORK/manifest.saved" "$man"
+	rm -f "$M/var/tmp/kcr-victim"
+	log "a manifest naming ../../../../var/tmp/kcr-victim: install and uninstall refuse, nothing removed"
+}
+
 # make install's script in the root, on make modules' build, signed with a
 # key of our own as for Secure Boot: its copies win, and uninstall restores
 # the stock ones.  A failed install (the key sign-file rejects, sign-file
@@ -576,6 +598,7 @@ make_install_in_root() {
 	install_signalled install-term-rollback 2 "${key[@]}" \
 		"KCR_MV_WAIT1=-T */kvm-coco-reset/kvm-intel.ko */.kvm-coco-reset.old.*" \
 		"KCR_MV_WAIT2=-T */.kvm-coco-reset.old.*/* *"
+	manifest_refused
 	# A relative DESTDIR is refused (it would be relative to the cwd, /).
 	mkdir -p "$M/var/tmp/kcr-rel"
 	install_fails install-relative-destdir MODDIR=/var/tmp/kcr-mods DESTDIR=var/tmp/kcr-rel
