@@ -141,17 +141,26 @@ check_manifest() {
 	done <"$dir/$MANIFEST"
 }
 
-# remove_manifest DIR: remove what DIR/.installed lists, newest first.
+# remove_manifest DIR: remove what DIR/.installed lists: the files, then
+# the manifest, then the directories, innermost first.  A failure on the
+# way leaves the manifest listing what is still there, for the next
+# uninstall.
 remove_manifest() {
-	local dir=$1 root=${DESTDIR:-/} path
+	local dir=$1 root=${DESTDIR:-/} path dirs
 	[ -f "$dir/$MANIFEST" ] || return 0
+	dirs=$(grep '/$' "$dir/$MANIFEST" | tac || true)
 	tac "$dir/$MANIFEST" | while read -r path; do
 		case $path in
-		*/) rmdir "$root/$path" 2>/dev/null ||
-			log "keeping $root/$path: it is not empty (files not of ours)" ;;
+		*/ | */"$MANIFEST") ;;
 		*) rm -f "$root/$path" ;;
 		esac
 	done
+	rm -f "$dir/$MANIFEST"
+	while read -r path; do
+		[ -n "$path" ] || continue
+		rmdir "$root/$path" 2>/dev/null ||
+			log "keeping $root/$path: it is not empty (files not of ours)"
+	done <<<"$dirs"
 }
 
 # check_signing: with SIGN_KEY or SIGN_CERT, both readable, the kernel's

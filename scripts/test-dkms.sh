@@ -499,6 +499,24 @@ done
 exec /bin/mv "$@"
 EOF
 	chmod 0755 "$M/var/tmp/kcr-shim/mv"
+	printf '%s\n' '#!/bin/sh' '# test-dkms: rm failing on the removals that match KCR_RM_FAIL.' \
+		'if [ -n "${KCR_RM_FAIL:-}" ]; then' \
+		'	case "$*" in $KCR_RM_FAIL) echo "rm: injected failure: $*" >&2; exit 1 ;; esac' \
+		'fi' 'exec /bin/rm "$@"' >"$M/var/tmp/kcr-shim/rm"
+	chmod 0755 "$M/var/tmp/kcr-shim/rm"
+}
+
+# uninstall_fails: an uninstall that fails on kvm-intel.ko keeps the
+# manifest, which still lists it, and the next uninstall completes.
+uninstall_fails() {
+	local dir=$M/lib/modules/$KREL/updates/kvm-coco-reset
+	in_root env CACHE_DIR=/var/tmp/kcr-cache "$SHIM_PATH" "KCR_RM_FAIL=*/kvm-coco-reset/kvm-intel.ko" \
+		/opt/kcr/scripts/install-modules.sh uninstall >"$LOGDIR/uninstall-rm-fails.log" 2>&1 &&
+		fail "uninstall with rm failing on kvm-intel.ko did not fail"
+	[ -f "$dir/.installed" ] && [ -f "$dir/kvm-intel.ko" ] && grep -q '/kvm-intel.ko$' "$dir/.installed" ||
+		{ cat "$LOGDIR/uninstall-rm-fails.log" >&2; ls -la "$dir" >&2 || true
+		fail "a failed uninstall left kvm-intel.ko without a manifest listing it"; }
+	log "uninstall failing on kvm-intel.ko: the manifest stays, listing it"
 }
 
 # install_signalled NAME N ENV...: install with ENV (KCR_MV_WAITn among
@@ -606,6 +624,7 @@ make_install_in_root() {
 		>>"$LOGDIR/install-relative-destdir.log" 2>&1 && fail "uninstall took a relative DESTDIR"
 	[ -z "$(ls -A "$M/var/tmp/kcr-rel")" ] || fail "install with a relative DESTDIR wrote into it"
 	expect_path kvm "$dir/kvm.ko"
+	uninstall_fails
 	in_root env CACHE_DIR=/var/tmp/kcr-cache /opt/kcr/scripts/install-modules.sh uninstall \
 		>>"$LOGDIR/install.log" 2>&1 ||
 		{ cat "$LOGDIR/install.log" >&2; fail "install-modules.sh uninstall in the root"; }
