@@ -54,6 +54,10 @@ check_kernel() {
 	"$SERIES_BASE" | "$SERIES_BASE".*) ;;
 	*) refuse "it is Linux $KVER; the kvm-coco-reset series applies to Linux $SERIES_BASE only" ;;
 	esac
+	# make install's copies and DKMS's for one kernel break each other.
+	[ ! -f "/lib/modules/$TARGET/updates/kvm-coco-reset/.installed" ] ||
+		refuse "make install's modules are installed for it (/lib/modules/$TARGET/updates/kvm-coco-reset):" \
+			"DKMS and make install for one kernel break each other; 'make uninstall INSTALL_KREL=$TARGET' first"
 	log "kernel $TARGET: Linux $KVER, headers $TARGET_KDIR"
 }
 

@@ -246,6 +246,14 @@ install_modules() {
 	dir=$base/$SUBDIR
 	[ -n "$DESTDIR" ] || [ -d "$base/kernel" ] ||
 		die "kernel $TARGET is not installed here (no $base/kernel)"
+	# DKMS's copies and ours for one kernel: depmod picks one of the two
+	# (updates/dkms or updates/kvm-coco-reset) and each uninstall leaves the
+	# other's state wrong.  One or the other.
+	for m in "$updates"/dkms/kvm.ko*; do
+		[ -e "$m" ] || continue
+		die "DKMS has installed kvm-coco-reset for $TARGET ($m): DKMS and make install" \
+			"for one kernel break each other; 'dkms remove kvm-coco-reset/VERSION -k $TARGET' first"
+	done
 	check_signing
 	check_manifest "$dir" "$TARGET"
 	[ ! -f "$dir/$MANIFEST" ] || old_dirs=$(grep '/$' "$dir/$MANIFEST" || true)

@@ -617,6 +617,13 @@ make_install_in_root() {
 		"KCR_MV_WAIT1=-T */kvm-coco-reset/kvm-intel.ko */.kvm-coco-reset.old.*" \
 		"KCR_MV_WAIT2=-T */.kvm-coco-reset.old.*/* *"
 	manifest_refused
+	# DKMS's copies installed for the kernel: make install refuses.
+	mkdir -p "$M/lib/modules/$KREL/updates/dkms"
+	cp "$M/lib/modules/$KREL/updates/kvm-coco-reset/kvm.ko" "$M/lib/modules/$KREL/updates/dkms/kvm.ko"
+	install_fails install-over-dkms MODDIR=/var/tmp/kcr-mods
+	has "DKMS has installed kvm-coco-reset for $KREL" <"$LOGDIR/install-over-dkms.log" ||
+		{ cat "$LOGDIR/install-over-dkms.log" >&2; fail "install over DKMS's modules: not refused so"; }
+	rm -rf "$M/lib/modules/$KREL/updates/dkms"
 	# A relative DESTDIR is refused (it would be relative to the cwd, /).
 	mkdir -p "$M/var/tmp/kcr-rel"
 	install_fails install-relative-destdir MODDIR=/var/tmp/kcr-mods DESTDIR=var/tmp/kcr-rel
