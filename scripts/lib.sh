@@ -65,11 +65,23 @@ unmount_all() {
 	KCR_MOUNTS=()
 }
 
-# mounts_under DIR: the mount points at or below DIR.
+# mounts_under DIR: the mount points at or below DIR.  mountinfo escapes
+# space, tab, newline and backslash in them as \ooo (octal): decoded, or a
+# bind under a path with a space would be missed.
 mounts_under() {
 	local d
 	d=$(readlink -m "$1")
-	awk -v d="$d" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo
+	awk -v d="$d" '
+	function unescape(s,   out, i) {
+		out = ""
+		while ((i = index(s, "\\")) > 0) {
+			out = out substr(s, 1, i - 1) sprintf("%c", substr(s, i + 1, 1) * 64 + substr(s, i + 2, 1) * 8 + substr(s, i + 3, 1))
+			s = substr(s, i + 4)
+		}
+		return out s
+	}
+	{ m = unescape($5) }
+	m == d || index(m, d "/") == 1 { print m }' /proc/self/mountinfo
 }
 
 # remove_tree DIR: rm -rf DIR, unless anything is still mounted in it.  A

@@ -11,29 +11,34 @@ T=$(mktemp -d /var/tmp/kcr-test-mounts.XXXXXX)
 finish() {
 	local rc=$?
 	umount -l "$T/root/cache" 2>/dev/null || true
+	umount -l "$T/a root/cache" 2>/dev/null || true
 	rm -rf --one-file-system "$T"
 	exit "$rc"
 }
 trap finish EXIT
 
+# check ROOT: a root named ROOT (under $T) with the cache bound in it.
 check() {
-	mkdir -p "$T/cache" "$T/root" "$T/bin"
+	local r=$T/$1
+	mkdir -p "$T/cache" "$r" "$T/bin"
 	echo kept >"$T/cache/sentinel"
-	bind "$T/root" "$T/cache" /cache
-	[ -f "$T/root/cache/sentinel" ] || die "FAILED: the bind shows no sentinel"
+	bind "$r" "$T/cache" /cache
+	[ -f "$r/cache/sentinel" ] || die "FAILED: the bind shows no sentinel"
 	# A umount that fails, lazily too.
 	printf '#!/bin/sh\necho "umount: $*: target is busy (injected)" >&2\nexit 32\n' >"$T/bin/umount"
 	chmod +x "$T/bin/umount"
 	PATH=$T/bin:$PATH unmount_all
-	if remove_tree "$T/root"; then
+	if remove_tree "$r"; then
 		die "FAILED: remove_tree removed a root with a bind still mounted in it"
 	fi
 	[ -f "$T/cache/sentinel" ] || die "FAILED: removing the root emptied the bound directory"
-	umount "$T/root/cache"
-	remove_tree "$T/root" || die "FAILED: remove_tree refused a root with nothing mounted"
-	[ ! -e "$T/root" ] || die "FAILED: remove_tree left $T/root"
+	umount "$r/cache"
+	remove_tree "$r" || die "FAILED: remove_tree refused a root with nothing mounted"
+	[ ! -e "$r" ] || die "FAILED: remove_tree left $r"
 	[ -f "$T/cache/sentinel" ] || die "FAILED: the bound directory lost its file"
-	log "test-mounts: a root with a bind still in it is kept, the bound directory intact"
+	log "test-mounts: a root ('$1') with a bind still in it is kept, the bound directory intact"
 }
 
-step test-mounts check
+step test-mounts check root
+# mountinfo shows the space as \040.
+step test-mounts-space check "a root"
