@@ -14,7 +14,8 @@
 #  4. builds with the repository's Kbuild against KDIR, as make modules does;
 #  5. checks that kvm.ko's vermagic is the stock kvm.ko's, found in the
 #     kernel's tree or, while DKMS has it moved aside, in DKMS's
-#     original_module, and refuses the kernel if there is none.
+#     original_module, and refuses the kernel if there is none (it only
+#     warns when /lib/modules/KREL/kernel does not exist yet).
 # Every refusal names the kernel and says why, in DKMS's make.log.
 . "$(dirname "$0")/lib.sh"
 
@@ -208,10 +209,21 @@ stock_kvm() {
 }
 
 # The modules must load on the target kernel: kvm.ko's vermagic must be the
-# stock kvm.ko's, always; with no stock kvm.ko to compare with, it refuses.
+# stock kvm.ko's; with no stock kvm.ko to compare with, it refuses, unless
+# the kernel has no /lib/modules/KREL/kernel at all (its headers installed
+# before its image): then it warns and passes.
 check_vermagic() {
 	local ours stock theirs
 	ours=$(modinfo -F vermagic "$OUT/kvm.ko")
+	# Headers installed before the kernel's image (apt configures
+	# linux-headers first, and its postinst runs DKMS): no module tree yet
+	# to compare with.  A refusal would fail the upgrade's postinst (DKMS
+	# exits 1): warn, and build against the headers as they are.
+	if [ ! -d "/lib/modules/$TARGET/kernel" ] && ! stock_kvm >/dev/null; then
+		log "warning: /lib/modules/$TARGET/kernel does not exist (its image not installed yet?):" \
+			"kvm.ko's vermagic '$ours' not checked against a stock kvm.ko"
+		return 0
+	fi
 	stock=$(stock_kvm) || refuse "no stock kvm.ko to check the vermagic '$ours' against, neither in" \
 		"/lib/modules/$TARGET/kernel/arch/x86/kvm nor in" \
 		"$DKMS_TREE/kvm-coco-reset/original_module/$TARGET (install linux-modules-$TARGET)"

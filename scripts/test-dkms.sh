@@ -372,7 +372,7 @@ ours() {
 # original_module: the build's vermagic check (what a rebuild or an upgrade
 # runs) must find it there, and refuse a kvm.ko of another vermagic.
 vermagic_aside() {
-	local pkg=/var/tmp/kcr-vermagic ko aside=/var/lib/dkms/kvm-coco-reset/original_module/$KREL/x86_64/kvm.ko.xz
+	local pkg=/var/tmp/kcr-vermagic fake=/usr/src/linux-headers-$FAKE_KREL ko aside=/var/lib/dkms/kvm-coco-reset/original_module/$KREL/x86_64/kvm.ko.xz
 	[ ! -e "$M$(stock_dir)/kvm.ko.xz" ] || fail "the stock kvm.ko is in place: this check proves nothing"
 	in_root sh -c "cp -a /usr/src/kvm-coco-reset-$VER $pkg && mkdir -p $pkg/out/arch/x86/kvm"
 	ko=$M$pkg/out/arch/x86/kvm/kvm.ko
@@ -391,8 +391,19 @@ vermagic_aside() {
 	fi
 	has "vermagic '${KREL%?}5 .*' differs from $aside's" <"$LOGDIR/vermagic-aside.log" ||
 		{ cat "$LOGDIR/vermagic-aside.log" >&2; fail "the vermagic check did not say why it refused"; }
-	in_root rm -rf "$pkg"
-	log "vermagic: checked against $aside, another refused"
+	# A kernel whose headers are installed but not its modules (apt's order
+	# in an upgrade): no /lib/modules/KREL/kernel, a warning, no refusal.
+	cp "$DKMS_MODS/kvm.ko" "$ko"
+	in_root sh -c "cp -a /usr/src/linux-headers-$KREL $fake &&
+		sed -i s/$KREL/$FAKE_KREL/ $fake/include/generated/utsrelease.h &&
+		mkdir -p /lib/modules/$FAKE_KREL && ln -s $fake /lib/modules/$FAKE_KREL/build"
+	in_root "$pkg/scripts/dkms-build.sh" "$FAKE_KREL" "/lib/modules/$FAKE_KREL/build" vermagic \
+		>>"$LOGDIR/vermagic-aside.log" 2>&1 || { cat "$LOGDIR/vermagic-aside.log" >&2
+		fail "the vermagic check refused $FAKE_KREL, which has headers and no /lib/modules/$FAKE_KREL/kernel"; }
+	has "warning: /lib/modules/$FAKE_KREL/kernel does not exist" <"$LOGDIR/vermagic-aside.log" ||
+		{ cat "$LOGDIR/vermagic-aside.log" >&2; fail "the vermagic check did not warn of the missing kernel tree"; }
+	in_root rm -rf "$pkg" "$fake" "/lib/modules/$FAKE_KREL"
+	log "vermagic: checked against $aside, another refused, a kernel without its tree warned of"
 }
 
 testhost() {
