@@ -192,8 +192,8 @@ rollback() {
 	done
 	for ((i = ${#SAVED[@]} - 1; i >= 0; i--)); do
 		p=${SAVED[i]}
-		[ -e "$BACKUP/$p" ] || [ -L "$BACKUP/$p" ] || continue
-		mv -T "$BACKUP/$p" "$ROOT/$p" ||
+		[ -e "$BACKUP/$p.old" ] || [ -L "$BACKUP/$p.old" ] || continue
+		mv -T "$BACKUP/$p.old" "$ROOT/$p" ||
 			{ log "rollback: could not put $ROOT/$p back: it is in $BACKUP"; kept=1; }
 	done
 	[ -z "$TMP_MANIFEST" ] || rm -f "$TMP_MANIFEST" || true
@@ -236,6 +236,26 @@ trap 'on_signal 129' HUP
 trap 'on_signal 130' INT
 trap 'on_signal 143' TERM
 
+# lock_root: one install or uninstall at a time in this root (DESTDIR or
+# /): two at once would move each other's files aside.  A lock on the
+# root directory itself, released at exit.
+lock_root() {
+	local r=${DESTDIR:-/}
+	exec 9<"$r"
+	flock -n 9 || die "another install-modules.sh install or uninstall is running in $r: wait for it"
+}
+
+# clean_stale UPDATES: remove the staging and backup directories an install
+# killed outright (SIGKILL, a crash) left in UPDATES (lib/modules/KREL/updates).
+clean_stale() {
+	local d
+	for d in "$1"/.kvm-coco-reset.new.* "$1"/.kvm-coco-reset.old.*; do
+		[ -d "$d" ] || continue
+		log "removing $d, left by an install that was killed"
+		rm -rf "$d"
+	done
+}
+
 install_modules() {
 	local base dir updates d m list old_dirs=''
 	find_moddir
@@ -257,6 +277,9 @@ install_modules() {
 	check_signing
 	check_manifest "$dir" "$TARGET"
 	[ ! -f "$dir/$MANIFEST" ] || old_dirs=$(grep '/$' "$dir/$MANIFEST" || true)
+
+	lock_root
+	clean_stale "$updates"
 
 	# Nothing has changed until here; from here on a failure rolls back.
 	CHANGING=1
@@ -307,7 +330,7 @@ install_modules() {
 		while read -r d; do
 			[ -n "$d" ] && { [ -e "$ROOT/$d" ] || [ -L "$ROOT/$d" ]; } || continue
 			mkdir -p "$BACKUP/$(dirname "$d")"
-			mv -T "$ROOT/$d" "$BACKUP/$d"
+			mv -T "$ROOT/$d" "$BACKUP/$d.old"
 			SAVED+=("$d")
 			checkpoint
 		done <<<"$list"
@@ -340,12 +363,14 @@ install_modules() {
 uninstall_modules() {
 	local dir krel found=0 pattern='*'
 	[ -z "${INSTALL_KREL:-}" ] || pattern=$INSTALL_KREL
+	lock_root
 	# shellcheck disable=SC2231 # the release is a pattern unless given
 	for dir in "${DESTDIR%/}"/lib/modules/$pattern/$SUBDIR; do
 		[ -f "$dir/$MANIFEST" ] || continue
 		krel=${dir%/"$SUBDIR"}
 		krel=${krel##*/}
 		check_manifest "$dir" "$krel"
+		clean_stale "${dir%/*}"
 		remove_manifest "$dir"
 		log "removed kvm-coco-reset's modules for $krel"
 		found=1

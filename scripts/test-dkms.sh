@@ -586,6 +586,27 @@ manifest_refused() {
 	log "a manifest naming ../../../../var/tmp/kcr-victim: install and uninstall refuse, nothing removed"
 }
 
+# stale_and_lock: staging and backup directories a killed install left
+# (their backups' names end in .ko.old, which depmod does not index) are
+# removed by the next install; an install while another holds the lock is
+# refused.
+stale_and_lock() {
+	local u=$M/lib/modules/$KREL/updates
+	mkdir -p "$u/.kvm-coco-reset.new.stale1" "$u/.kvm-coco-reset.old.stale2"
+	cp "$u/kvm-coco-reset/kvm.ko" "$u/.kvm-coco-reset.new.stale1/kvm.ko.new"
+	cp "$u/kvm-coco-reset/kvm.ko" "$u/.kvm-coco-reset.old.stale2/kvm.ko.old"
+	root_install MODDIR=/var/tmp/kcr-mods SIGN_KEY=/var/tmp/MOK.priv SIGN_CERT=/var/tmp/MOK.der \
+		>"$LOGDIR/install-stale.log" 2>&1 || { cat "$LOGDIR/install-stale.log" >&2; fail "install over stale directories"; }
+	[ -z "$(find "$u" -maxdepth 1 -name '.kvm-coco-reset.*')" ] ||
+		fail "install left the stale directories: $(find "$u" -maxdepth 1 -name '.kvm-coco-reset.*')"
+	in_root flock / sh -c 'cd / && exec env "$@" /opt/kcr/scripts/install-modules.sh install' sh \
+		CACHE_DIR=/var/tmp/kcr-cache MODDIR=/var/tmp/kcr-mods >"$LOGDIR/install-locked.log" 2>&1 &&
+		fail "install ran while another held the lock"
+	has "another install-modules.sh install or uninstall is running in /" <"$LOGDIR/install-locked.log" ||
+		{ cat "$LOGDIR/install-locked.log" >&2; fail "install while locked: not refused so"; }
+	log "stale staging and backup directories removed; a second install at once refused"
+}
+
 # make install's script in the root, on make modules' build, signed with a
 # key of our own as for Secure Boot: its copies win, and uninstall restores
 # the stock ones.  A failed install (the key sign-file rejects, sign-file
@@ -612,6 +633,7 @@ make_install_in_root() {
 	done
 	# The build's own copies stay unsigned.
 	[ -z "$(modinfo -F signer "$M/var/tmp/kcr-mods/kvm.ko")" ] || fail "make install signed its MODDIR's kvm.ko"
+	stale_and_lock
 	# Failures of a second install.
 	install_fails install-bad-key MODDIR=/var/tmp/kcr-mods SIGN_KEY=/var/tmp/bad.priv SIGN_CERT=/var/tmp/MOK.der
 	sign_fails on
