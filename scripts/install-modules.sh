@@ -17,10 +17,13 @@
 # module signed already) it checks before it changes anything; it copies
 # and signs into a directory next to the destination; then it moves the
 # previous install's files aside, renames the new ones in and the new
-# manifest last (written to a temporary file first).  On any failure or
-# signal until then, it puts the previous install and manifest back and
-# removes what it made, so that uninstall always finds a manifest of what
-# is there.  depmod runs after.
+# manifest last (written to a temporary file and synced, with the new
+# files, first).  On a failure, or INT, TERM or HUP (deferred to the next
+# checkpoint, and ignored during the rollback), until then, it puts the
+# previous install and manifest back and removes what it made, so that
+# uninstall finds a manifest of what is there.  SIGKILL, a crash or a
+# power loss in the swap are not covered: the next install or uninstall
+# removes the staging and backup directories left.  depmod runs after.
 #
 # uninstall: remove what the manifests list, for INSTALL_KREL or every
 # kernel.  Both run depmod for the kernel, except with DESTDIR (an image
@@ -202,7 +205,9 @@ rollback() {
 	for ((i = ${#MADE_DIRS[@]} - 1; i >= 0; i--)); do
 		rmdir "$ROOT/${MADE_DIRS[i]}" || log "rollback: could not remove $ROOT/${MADE_DIRS[i]}"
 	done
-	if [ ${#SAVED[@]} -gt 0 ] || [ -f "$ROOT/lib/modules/$TARGET/$SUBDIR/$MANIFEST" ]; then
+	if [ $kept = 1 ]; then
+		log "install failed: the previous install could not all be put back (see above): $BACKUP holds the rest"
+	elif [ ${#SAVED[@]} -gt 0 ] || [ -f "$ROOT/lib/modules/$TARGET/$SUBDIR/$MANIFEST" ]; then
 		log "install failed: the previous install is back as it was"
 	else
 		log "install failed: nothing installed"
@@ -340,6 +345,9 @@ install_modules() {
 		PLACED+=("$dir/$m.ko")
 		checkpoint
 	done
+	# The new files and the manifest on disk before the rename that
+	# commits: after a crash the manifest names files that are whole.
+	sync "${PLACED[@]}" "$TMP_MANIFEST" "$dir"
 	mv -T "$TMP_MANIFEST" "$dir/$MANIFEST"
 	TMP_MANIFEST=
 	PLACED+=("$dir/$MANIFEST")
