@@ -198,8 +198,9 @@ build() {
 # package in DKMS's tree.
 stock_kvm() {
 	local f
-	for f in "/lib/modules/$TARGET/kernel/arch/x86/kvm/"kvm.ko* \
-		"$DKMS_TREE/kvm-coco-reset/original_module/$TARGET/"*/kvm.ko*; do
+	# The module's own names only (not e.g. a kvm.ko.xz.origin beside it).
+	for f in "/lib/modules/$TARGET/kernel/arch/x86/kvm/"kvm.ko{,.xz,.zst,.gz} \
+		"$DKMS_TREE/kvm-coco-reset/original_module/$TARGET/"*/kvm.ko{,.xz,.zst,.gz}; do
 		if [ -f "$f" ]; then
 			echo "$f"
 			return 0
