@@ -28,7 +28,12 @@
 #    kvm to its copy; a failed second install (sign-file failing for the
 #    first or the second module, a module missing) leaves the first and its
 #    manifest as they were, a failed first install nothing, and no
-#    temporary file stays; uninstall restores the stock one; under sudo,
+#    temporary file stays; so do a rename failing in the swap (a mv shim)
+#    and TERM in the swap, again during the rollback, and in a first
+#    install; a manifest line outside the install's paths, DKMS's kvm.ko
+#    for the kernel and a concurrent install are refused; stale staging
+#    and backup directories go; an uninstall failing halfway keeps the
+#    manifest; uninstall restores the stock one; under sudo,
 #    with root's cache empty, it installs the sudo user's modules, and with
 #    none names both caches;
 #  - make install / make uninstall with DESTDIR leave no file behind (a
