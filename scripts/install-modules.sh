@@ -81,7 +81,12 @@ find_moddir() {
 		return 0
 	fi
 	home=$(getent passwd "$SUDO_USER" | cut -d: -f6 || true)
-	user=${home:-~$SUDO_USER}/.cache/kvm-coco-reset/build/out/arch/x86/kvm
+	if [ -z "$home" ]; then
+		has_modules "$own" && return 0
+		die "no kvm.ko, kvm-amd.ko and kvm-intel.ko in $own (root's cache), and SUDO_USER=$SUDO_USER" \
+			"has no home directory in the passwd database (getent passwd): pass MODDIR=<their directory>"
+	fi
+	user=$home/.cache/kvm-coco-reset/build/out/arch/x86/kvm
 	if has_modules "$own"; then
 		[ "$own" = "$user" ] || ! has_modules "$user" || same_modules "$own" "$user" ||
 			die "two builds of the modules: $own (root's cache) and $user ($SUDO_USER's," \

@@ -711,6 +711,12 @@ make_install_sudo() {
 	has "no kvm.ko, kvm-amd.ko and kvm-intel.ko in /root/$out (root's cache) nor in $home/$out (kcr-user's.*MODDIR=" \
 		<"$LOGDIR/install-sudo.log" || { cat "$LOGDIR/install-sudo.log" >&2
 		fail "install under sudo with no modules: the refusal does not name both caches and MODDIR="; }
+	# A SUDO_USER the passwd database does not know: said so.
+	in_root env HOME=/root SUDO_USER=kcr-no-such-user "DESTDIR=$dest" KCR_MODDIR_DEFAULT=1 "MODDIR=/root/$out" \
+		/opt/kcr/scripts/install-modules.sh install >"$LOGDIR/install-sudo-nohome.log" 2>&1 &&
+		fail "install under sudo by an unknown user did not fail"
+	has "and SUDO_USER=kcr-no-such-user has no home directory" <"$LOGDIR/install-sudo-nohome.log" ||
+		{ cat "$LOGDIR/install-sudo-nohome.log" >&2; fail "install under sudo by an unknown user: not refused so"; }
 	# make passes KCR_MODDIR_DEFAULT=1 only when nothing names the modules
 	# (in an environment as sudo's, without the CACHE_DIR and BUILD_DIR that
 	# make test-dkms exports), 0 when MODDIR or CACHE_DIR is given.
