@@ -72,7 +72,8 @@ has() { grep -e "$1" >/dev/null; }
 # in_root CMD...: run CMD in the root, with ccache on for kernel builds
 # (Debian's headers honour DEBIAN_KERNEL_USE_CCACHE) in $DKMS_CCACHE_DIR.
 in_root() {
-	chroot "$M" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
+	# shellcheck disable=SC2086 # IN_ROOT_WRAP: a command and its options
+	${IN_ROOT_WRAP:-} chroot "$M" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		DEBIAN_KERNEL_USE_CCACHE=1 CCACHE_DIR=/ccache CCACHE_BASEDIR=/var/lib/dkms \
 		CCACHE_NOHASHDIR=1 ${KCR_LINUX_SOURCE:+KCR_LINUX_SOURCE=$KCR_LINUX_SOURCE} "$@"
@@ -507,7 +508,9 @@ for n in 1 2; do
 	eval "pat=\${KCR_MV_WAIT$n:-}"
 	[ -n "$pat" ] && [ ! -e /var/tmp/kcr-mv-wait.$n ] || continue
 	case "$*" in $pat) ;; *) continue ;; esac
-	echo $PPID >/var/tmp/kcr-mv-wait.$n
+	echo $PPID >/var/tmp/kcr-mv-wait.$n.tmp
+	cut -d' ' -f5 /proc/$PPID/stat >>/var/tmp/kcr-mv-wait.$n.tmp
+	/bin/mv /var/tmp/kcr-mv-wait.$n.tmp /var/tmp/kcr-mv-wait.$n
 	i=0
 	while [ ! -e /var/tmp/kcr-mv-go.$n ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	break
@@ -537,13 +540,15 @@ uninstall_fails() {
 
 # install_signalled NAME N ENV...: install with ENV (KCR_MV_WAITn among
 # them), sent TERM at each of the N waits of the mv shim, must exit 143
-# and change nothing, as install_fails.
+# and change nothing, as install_fails.  It runs in a session of its own:
+# the second TERM goes to its whole process group, as a Ctrl-C does, so
+# that it reaches the commands the rollback runs as well.
 install_signalled() {
 	local name=$1 count=$2 before after pid n i rc=0
 	shift 2
 	before=$(updates_state)
 	rm -f "$M"/var/tmp/kcr-mv-wait.* "$M"/var/tmp/kcr-mv-go.*
-	root_install "$SHIM_PATH" "$@" >"$LOGDIR/$name.log" 2>&1 &
+	IN_ROOT_WRAP="setsid -w" root_install "$SHIM_PATH" "$@" >"$LOGDIR/$name.log" 2>&1 &
 	pid=$!
 	for ((n = 1; n <= count; n++)); do
 		for ((i = 0; i < 200; i++)); do
@@ -556,7 +561,11 @@ install_signalled() {
 			cat "$LOGDIR/$name.log" >&2
 			fail "$name: install never reached the rename to signal at (KCR_MV_WAIT$n)"
 		fi
-		kill -TERM "$(cat "$M/var/tmp/kcr-mv-wait.$n")"
+		if [ $n = 1 ]; then
+			kill -TERM "$(sed -n 1p "$M/var/tmp/kcr-mv-wait.$n")"
+		else
+			kill -TERM -- "-$(sed -n 2p "$M/var/tmp/kcr-mv-wait.$n")"
+		fi
 		touch "$M/var/tmp/kcr-mv-go.$n"
 	done
 	wait "$pid" || rc=$?
