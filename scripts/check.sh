@@ -31,7 +31,7 @@ lane static nice -n 19 sh -c 'scripts/qemu.sh && "$0" --no-print-directory KDIR=
 static_pid=$!
 host_rc=0
 lane testhost "$MAKE" --no-print-directory KDIR="$KDIR" \
-	test-helper test-upstream test-kcr test-sevmodel test-debug test-debug-sevmodel \
+	test-helper test-upstream test-kcr test-sevmodel test-debug \
 	debug-negative \
 	test-qemu test-dkms ||
 	host_rc=$?
