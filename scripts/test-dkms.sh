@@ -447,6 +447,17 @@ updates_state() {
 		ls -A /tmp"
 }
 
+# unchanged NAME BEFORE WHAT: /lib/modules/KREL/updates (and /tmp) as
+# updates_state saw them before WHAT, or fail with the difference.
+unchanged() {
+	local after
+	after=$(updates_state)
+	[ "$2" = "$after" ] && return 0
+	diff <(echo "$2") <(echo "$after") >&2 || true
+	cat "$LOGDIR/$1.log" >&2
+	fail "$1: $3 changed /lib/modules/$KREL/updates or /tmp (< before, > after)"
+}
+
 # root_install ENV...: install-modules.sh install in the root, with ENV.
 root_install() {
 	in_root sh -c 'cd / && exec env "$@" /opt/kcr/scripts/install-modules.sh install' sh \
@@ -457,17 +468,14 @@ root_install() {
 # the previous install and its manifest stay as they were, or with none
 # nothing appears, and no temporary file is left.
 install_fails() {
-	local name=$1 before after
+	local name=$1 before
 	shift
 	before=$(updates_state)
 	if root_install "$@" >"$LOGDIR/$name.log" 2>&1; then
 		cat "$LOGDIR/$name.log" >&2
 		fail "$name: install-modules.sh install did not fail"
 	fi
-	after=$(updates_state)
-	[ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after") >&2 || true
-		cat "$LOGDIR/$name.log" >&2
-		fail "$name: the failed install changed /lib/modules/$KREL/updates or /tmp (< before, > after)"; }
+	unchanged "$name" "$before" "the failed install"
 	log "$name: refused or rolled back, nothing changed: $(grep -m1 -e 'error' -e 'failed' "$LOGDIR/$name.log")"
 }
 
@@ -544,7 +552,7 @@ uninstall_fails() {
 # the second TERM goes to its whole process group, as a Ctrl-C does, so
 # that it reaches the commands the rollback runs as well.
 install_signalled() {
-	local name=$1 count=$2 before after pid n i rc=0
+	local name=$1 count=$2 before pid n i rc=0
 	shift 2
 	before=$(updates_state)
 	rm -f "$M"/var/tmp/kcr-mv-wait.* "$M"/var/tmp/kcr-mv-go.*
@@ -571,10 +579,7 @@ install_signalled() {
 	wait "$pid" || rc=$?
 	rm -f "$M"/var/tmp/kcr-mv-wait.* "$M"/var/tmp/kcr-mv-go.*
 	[ $rc = 143 ] || { cat "$LOGDIR/$name.log" >&2; fail "$name: install exited $rc, not 143 (TERM)"; }
-	after=$(updates_state)
-	[ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after") >&2 || true
-		cat "$LOGDIR/$name.log" >&2
-		fail "$name: the install sent TERM changed /lib/modules/$KREL/updates or /tmp (< before, > after)"; }
+	unchanged "$name" "$before" "the install sent TERM"
 	log "$name: TERM ($count) rolled back, nothing changed: $(grep -m1 'install failed' "$LOGDIR/$name.log")"
 }
 

@@ -140,14 +140,24 @@ TEST(dispatch_is_bounded)
 	kcr_monitor_close(mon);
 }
 
+/* Point this test's stdout (fd 1) at @path: 0, or -1. */
+static int stdout_to(const char *path)
+{
+	int fd = open(path, O_WRONLY), r;
+
+	if (fd < 0)
+		return -1;
+	r = dup2(fd, STDOUT_FILENO) < 0 ? -1 : 0;
+	close(fd);
+	return r;
+}
+
 /* The monitor command sees SIGTERM during a flood, and exits 0. */
 TEST(monitor_stops_on_signal_in_a_flood)
 {
 	char *argv[] = { "monitor", NULL };
-	int fd = open("/dev/null", O_WRONLY);
 
-	ASSERT_LE(0, dup2(fd, STDOUT_FILENO));
-	close(fd);
+	ASSERT_EQ(0, stdout_to("/dev/null"));
 	flood = 1;
 	EXPECT_EQ(EXIT_OK, cmd_monitor(1, argv));
 	EXPECT_GT(1000 + 2 * BATCH, step);
@@ -157,10 +167,8 @@ TEST(monitor_stops_on_signal_in_a_flood)
 TEST(monitor_stops_on_write_error)
 {
 	char *argv[] = { "monitor", NULL };
-	int fd = open("/dev/full", O_WRONLY);
 
-	ASSERT_LE(0, dup2(fd, STDOUT_FILENO));
-	close(fd);
+	ASSERT_EQ(0, stdout_to("/dev/full"));
 	flood = 1;
 	EXPECT_EQ(EXIT_FAILED, cmd_monitor(1, argv));
 	EXPECT_GT(BATCH + 1, step);
