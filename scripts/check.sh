@@ -10,11 +10,26 @@
 
 MAKE=${MAKE:-make}
 
-# lane NAME CMD...: run CMD, each output line prefixed with NAME.
+LANE_LOGS=$BUILD_DIR/logs
+mkdir -p "$LANE_LOGS"
+
+# lane NAME CMD...: run CMD, each output line prefixed with NAME, and kept
+# in $LANE_LOGS/lane-NAME.log.
 lane() {
 	local name=$1
 	shift
-	"$@" 2>&1 | sed -u "s/^/[$name] /"
+	"$@" 2>&1 | sed -u "s/^/[$name] /" | tee "$LANE_LOGS/lane-$name.log"
+}
+
+# failed NAME: the interleaved output of both lanes hides where a lane
+# failed, and CI shows only the end of it: repeat what failed, and the
+# lane's last lines.
+failed() {
+	local f=$LANE_LOGS/lane-$1.log
+	log "check: lane $1 failed; its failures and its last 40 lines ($f):"
+	grep -E '^\[[a-z]+\] (not ok|make(\[[0-9]+\])?: \*\*\*)|error:|FAIL' "$f" | tail -n 30 >&2 || true
+	echo "  ..." >&2
+	tail -n 40 "$f" >&2
 }
 
 step shared "$MAKE" --no-print-directory test-kdir-check modules selftests
@@ -38,5 +53,7 @@ lane testhost "$MAKE" --no-print-directory KDIR="$KDIR" \
 static_rc=0
 wait "$static_pid" || static_rc=$?
 
+[ "$static_rc" = 0 ] || failed static
+[ "$host_rc" = 0 ] || failed testhost
 log "check: static lane exit $static_rc, test host lane exit $host_rc"
 [ "$static_rc" = 0 ] && [ "$host_rc" = 0 ]
