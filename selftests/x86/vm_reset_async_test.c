@@ -5,6 +5,8 @@
  * generation waits, and closing the VM frees what remains.
  */
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 #include <linux/falloc.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -333,6 +336,138 @@ TEST(destroy_with_a_backlog)
 	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), SECRET ^ (DATA_WORDS - 1));
 	vm_reset(vm, KVM_RESET_VM_F_ASYNC);
 	TEST_ASSERT_EQ(backlog(vm), 16 * PAGE_SIZE);
+	kvm_vm_free(vm);
+}
+
+static void sigalrm_handler(int sig)
+{
+}
+
+/*
+ * A signal stops the reclaim with EINTR; what was freed stays freed,
+ * "remaining" never grows, and calling again finishes the job.
+ */
+TEST(reclaim_interrupted_by_signals)
+{
+	const int npages = 4096;
+	struct sigaction sa = { .sa_handler = sigalrm_handler };
+	struct itimerval it = {
+		.it_interval = { .tv_usec = 500 },
+		.it_value = { .tv_usec = 500 },
+	};
+	struct kvm_reset_vm_reclaim args;
+	u64 total = 0, last = (u64)npages * PAGE_SIZE;
+	int eintr = 0, r;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	REQUIRE_SW_PROTECTED_ASYNC();
+
+	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_or_page, npages, true);
+	populate(vm, npages);
+	vm_reset(vm, KVM_RESET_VM_F_ASYNC);
+
+	TEST_ASSERT(!sigaction(SIGALRM, &sa, NULL), "sigaction");
+	TEST_ASSERT(!setitimer(ITIMER_REAL, &it, NULL), "setitimer");
+	do {
+		args = (struct kvm_reset_vm_reclaim){};
+		r = __reclaim(vm, &args);
+		TEST_ASSERT(!r || errno == EINTR, "reclaim: r %d errno %d", r, errno);
+		eintr += !!r;
+		TEST_ASSERT(eintr < 100000, "no progress under signals");
+		total += args.reclaimed;
+		TEST_ASSERT(args.remaining <= last, "remaining grew: %llu > %lu",
+			    args.remaining, last);
+		last = args.remaining;
+	} while (r);
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+
+	ksft_print_msg("%d MiB reclaimed in %d interrupted calls and one more\n",
+		       npages / 256, eintr);
+	TEST_ASSERT_EQ(total, (u64)npages * PAGE_SIZE);
+	TEST_ASSERT_EQ(last, 0);
+	TEST_ASSERT_EQ(backlog(vm), 0);
+	kvm_vm_free(vm);
+}
+
+#define RACE_PAGES	256
+
+/* Read the first word of every page (OR-ed), then write it. */
+static void guest_touch_all(void)
+{
+	u64 acc = 0;
+	int i;
+
+	for (i = 0; i < RACE_PAGES; i++) {
+		u64 *p = (u64 *)(DATA_GPA + i * PAGE_SIZE);
+
+		acc |= READ_ONCE(*p);
+		WRITE_ONCE(*p, SECRET);
+	}
+	GUEST_SYNC(acc);
+}
+
+struct reclaimer {
+	struct kvm_vm *vm;
+	bool stop;
+	u64 calls;
+};
+
+static void *reclaimer_fn(void *data)
+{
+	struct reclaimer *rc = data;
+
+	while (!READ_ONCE(rc->stop)) {
+		struct kvm_reset_vm_reclaim args = { .max_bytes = 8 * PAGE_SIZE };
+		int r = __reclaim(rc->vm, &args);
+
+		TEST_ASSERT(!r || errno == EINTR, "reclaim: r %d errno %d", r, errno);
+		rc->calls++;
+	}
+	return NULL;
+}
+
+/*
+ * A reclaimer thread loops in small batches while the new guest faults its
+ * memory in, userspace punches and allocates, and asynchronous and
+ * synchronous resets (which drain the backlog under it) follow each other:
+ * nothing hangs, the guest always starts from zeroes (lockdep and KASAN on
+ * the debug host).
+ */
+TEST(reclaim_races_the_new_guest_and_resets)
+{
+	struct reclaimer rc = {};
+	struct vcpu_boot_state boot;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	pthread_t thread;
+	int i;
+
+	REQUIRE_SW_PROTECTED_ASYNC();
+
+	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_touch_all, RACE_PAGES, true);
+	vcpu_save_boot_state(vcpu, &boot);
+	rc.vm = vm;
+	TEST_ASSERT(!pthread_create(&thread, NULL, reclaimer_fn, &rc), "pthread_create");
+
+	for (i = 0; i < 12; i++) {
+		vcpu_load_boot_state(vcpu, &boot, guest_touch_all);
+		TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), 0);
+		if (i % 3 == 1)
+			TEST_ASSERT(!fallocate(data_gmem_fd(vm),
+					       FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE,
+					       0, RACE_PAGES / 2 * PAGE_SIZE), "punch");
+		if (i % 3 == 2)
+			populate(vm, RACE_PAGES);
+		vm_reset(vm, i % 4 == 3 ? 0 : KVM_RESET_VM_F_ASYNC);
+	}
+
+	WRITE_ONCE(rc.stop, true);
+	pthread_join(thread, NULL);
+	ksft_print_msg("%lu reclaim calls beside 12 resets\n", rc.calls);
+	reclaim(vm, 0, NULL);
+	TEST_ASSERT_EQ(backlog(vm), 0);
 	kvm_vm_free(vm);
 }
 
