@@ -643,8 +643,10 @@ TEST(memcg_charge_follows_the_backlog)
 
 	TEST_ASSERT_EQ(reclaim(vm, 0, NULL), n);
 	cur = memcg_current(&cg);
-	TEST_ASSERT(cur <= before - n + MEMCG_SLACK && cur >= base + n,
-		    "reclaim must uncharge one generation: %ld, before %ld", cur, before);
+	/* Charges move in per-CPU batches: the slack goes both ways. */
+	TEST_ASSERT(cur <= before - n + MEMCG_SLACK && cur >= base + n - MEMCG_SLACK,
+		    "reclaim must uncharge one generation: %ld, before %ld, base %ld",
+		    cur, before, base);
 
 	/* Destroy with a backlog. */
 	vm_reset(vm, KVM_RESET_VM_F_ASYNC);
