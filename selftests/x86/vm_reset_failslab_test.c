@@ -64,11 +64,11 @@ struct outcomes {
  * One VM: the guest dirties private memory, then the @nth fault-injection
  * point that the resetting thread reaches inside KVM_RESET_VM fails (the
  * task's fail-nth, opened as @nth_fd beforehand, as opening it allocates).
- * Returns whether the reset got that far.
+ * The reset has @flags.  Returns whether the reset got that far.
  */
-static bool one(int nth_fd, int nth, struct outcomes *o)
+static bool one(int nth_fd, int nth, u64 flags, struct outcomes *o)
 {
-	struct kvm_reset_vm args = {};
+	struct kvm_reset_vm args = { .flags = flags };
 	struct vcpu_boot_state boot;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
@@ -94,8 +94,11 @@ static bool one(int nth_fd, int nth, struct outcomes *o)
 		o->done++;
 	} else if (err == ENOMEM) {
 		TEST_ASSERT_EQ(args.state, KVM_RESET_VM_STATE_NONE);
+		TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), 0);
+		if (flags & KVM_RESET_VM_F_ASYNC)
+			TEST_ASSERT_EQ(vm_get_stat(vm, vm_reset_backlog_bytes), 0);
 		o->enomem++;
-		vm_reset(vm, 0);
+		vm_reset(vm, flags);
 	} else {
 		TEST_ASSERT(err == EIO, "failure %d: errno %d", nth, err);
 		TEST_ASSERT(__vm_reset(vm, &args) && errno == EIO,
@@ -111,26 +114,43 @@ static bool one(int nth_fd, int nth, struct outcomes *o)
 	return n == 0;
 }
 
-TEST(allocation_failure_sweep)
+static void sweep(u64 flags)
 {
 	struct outcomes o = {};
 	int nth, nth_fd;
-
-	KCR_REQUIRE(!access(FAULT_DIR "failslab/ignore-gfp-wait", W_OK));
-	KCR_REQUIRE(!access(FAULT_DIR "fail_page_alloc/ignore-gfp-wait", W_OK));
-	KCR_REQUIRE(kvm_reset_vm_types() & BIT(KVM_X86_SW_PROTECTED_VM));
 
 	setup_fault_injection();
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
 	TEST_ASSERT(nth_fd >= 0, "open /proc/thread-self/fail-nth");
 	for (nth = 1; nth <= MAX_SWEEP; nth++)
-		if (!one(nth_fd, nth, &o))
+		if (!one(nth_fd, nth, flags, &o))
 			break;
 	close(nth_fd);
 	TEST_ASSERT(nth <= MAX_SWEEP, "more than %d allocations in one reset?", MAX_SWEEP);
-	ksft_print_msg("a reset reaches %d fault-injection points (slab and page allocations); with one failing: %d done, %d ENOMEM, %d EIO\n",
-		       nth - 1, o.done, o.enomem, o.eio);
+	ksft_print_msg("a reset (flags 0x%lx) reaches %d fault-injection points (slab and page allocations); with one failing: %d done, %d ENOMEM, %d EIO\n",
+		       flags, nth - 1, o.done, o.enomem, o.eio);
 	TEST_ASSERT(nth > 1, "the sweep injected no failure at all");
+}
+
+#define REQUIRE_FAULT_INJECTION()						\
+do {										\
+	KCR_REQUIRE(!access(FAULT_DIR "failslab/ignore-gfp-wait", W_OK));	\
+	KCR_REQUIRE(!access(FAULT_DIR "fail_page_alloc/ignore-gfp-wait", W_OK)); \
+} while (0)
+
+TEST(allocation_failure_sweep)
+{
+	REQUIRE_FAULT_INJECTION();
+	KCR_REQUIRE(kvm_reset_vm_types() & BIT(KVM_X86_SW_PROTECTED_VM));
+	sweep(0);
+}
+
+/* The asynchronous reset allocates its backlog entries before it detaches. */
+TEST(async_allocation_failure_sweep)
+{
+	REQUIRE_FAULT_INJECTION();
+	KCR_REQUIRE(kvm_check_cap(KVM_CAP_VM_RESET_ASYNC) & BIT(KVM_X86_SW_PROTECTED_VM));
+	sweep(KVM_RESET_VM_F_ASYNC);
 }
 
 TEST_HARNESS_MAIN

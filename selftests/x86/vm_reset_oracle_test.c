@@ -416,7 +416,11 @@ static void boot(struct twins *t, struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 	vcpu_load_boot_state(vcpu, &t->boot, guest_boot);
 }
 
-static void oracle(struct vm_shape shape)
+/*
+ * @flags: KVM_RESET_VM's flags; with KVM_RESET_VM_F_ASYNC the backlog is
+ * reclaimed only after the rebooted guest ran.
+ */
+static void oracle(struct vm_shape shape, u64 flags)
 {
 	struct twins t;
 	u64 got, want;
@@ -442,7 +446,7 @@ static void oracle(struct vm_shape shape)
 	memset(t.old_vcpu->run->mmio.data, 0xab, sizeof(t.old_vcpu->run->mmio.data));
 	set_traps(&t);
 
-	vm_reset(t.old, 0);
+	vm_reset(t.old, flags);
 	compare_all(&t, "after the reset");
 
 	run_immediate_exit(t.old_vcpu);
@@ -462,19 +466,39 @@ static void oracle(struct vm_shape shape)
 		TEST_ASSERT(!d.count, "KVM wrote into the rebooted guest's memory");
 	}
 
+	if (flags & KVM_RESET_VM_F_ASYNC) {
+		struct kvm_reset_vm_reclaim r = {};
+
+		vm_ioctl(t.old, KVM_RESET_VM_RECLAIM, &r);
+		TEST_ASSERT_EQ(r.remaining, 0);
+		compare_all(&t, "after the reclaim");
+	}
+
 	twins_destroy(&t);
 }
 
 TEST(default_vm_matches_fresh_twin)
 {
 	KCR_REQUIRE(kvm_reset_vm_types() & BIT(KVM_X86_DEFAULT_VM));
-	oracle(VM_SHAPE_DEFAULT);
+	oracle(VM_SHAPE_DEFAULT, 0);
 }
 
 TEST(sw_protected_vm_matches_fresh_twin)
 {
 	KCR_REQUIRE(kvm_reset_vm_types() & BIT(KVM_X86_SW_PROTECTED_VM));
-	oracle(sw_protected_shape);
+	oracle(sw_protected_shape, 0);
+}
+
+TEST(default_vm_async_matches_fresh_twin)
+{
+	KCR_REQUIRE(kvm_check_cap(KVM_CAP_VM_RESET_ASYNC) & BIT(KVM_X86_DEFAULT_VM));
+	oracle(VM_SHAPE_DEFAULT, KVM_RESET_VM_F_ASYNC);
+}
+
+TEST(sw_protected_vm_async_matches_fresh_twin)
+{
+	KCR_REQUIRE(kvm_check_cap(KVM_CAP_VM_RESET_ASYNC) & BIT(KVM_X86_SW_PROTECTED_VM));
+	oracle(sw_protected_shape, KVM_RESET_VM_F_ASYNC);
 }
 
 int main(int argc, char *argv[])

@@ -606,6 +606,60 @@ static void legacy_reset_relaunch(struct __test_metadata *_metadata,
 TEST(sev_legacy_init_reset_relaunch) { legacy_reset_relaunch(_metadata, &types[0]); }
 TEST(sev_es_legacy_init_reset_relaunch) { legacy_reset_relaunch(_metadata, &types[1]); }
 
+/*
+ * KVM_RESET_VM_F_ASYNC: SEV VMs, legacy ones of the default type included,
+ * refuse it with EOPNOTSUPP, and nothing changes; the capability on their
+ * VM file descriptor reads 0.  KVM_RESET_VM_RECLAIM answers by the VM's
+ * type: EOPNOTSUPP for the SEV types, an empty backlog for a legacy guest.
+ */
+static void async_refused(struct __test_metadata *_metadata,
+			  const struct sev_type *t, bool legacy)
+{
+	struct kvm_reset_vm args = { .flags = KVM_RESET_VM_F_ASYNC };
+	struct kvm_reset_vm_reclaim rc = { .remaining = 1 };
+	struct kvm_vcpu *vcpu[LEGACY_VCPUS];
+	struct kvm_vm *vm;
+	const char *why;
+	int r;
+
+	why = legacy ? legacy_missing(t) : missing(t);
+	if (why)
+		SKIP(return, "%s", why);
+	KCR_REQUIRE(kvm_check_cap(KVM_CAP_VM_RESET_ASYNC));
+
+	if (legacy) {
+		vm = legacy_vm_create(t, vcpu);
+		legacy_launch(vm, t->policy);
+	} else {
+		vm = sev_vm_create(t, vcpu);
+	}
+	TEST_ASSERT_EQ(vm_check_cap(vm, KVM_CAP_VM_RESET_ASYNC), 0);
+
+	r = __vm_reset(vm, &args);
+	TEST_ASSERT(r == -1 && errno == EOPNOTSUPP,
+		    "KVM_RESET_VM_F_ASYNC: expected EOPNOTSUPP, got %d errno %d", r, errno);
+	TEST_ASSERT_EQ(args.state, KVM_RESET_VM_STATE_NONE);
+	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), 0);
+
+	r = __vm_ioctl(vm, KVM_RESET_VM_RECLAIM, &rc);
+	if (legacy)
+		TEST_ASSERT(!r && !rc.reclaimed && !rc.remaining,
+			    "reclaim of a legacy guest: r %d errno %d, %llu/%llu",
+			    r, errno, rc.reclaimed, rc.remaining);
+	else
+		TEST_ASSERT(r == -1 && errno == EOPNOTSUPP,
+			    "reclaim: expected EOPNOTSUPP, got %d errno %d", r, errno);
+
+	/* The synchronous reset is still there. */
+	vm_reset(vm, 0);
+	kvm_vm_free(vm);
+}
+
+TEST(sev_async_refused) { async_refused(_metadata, &types[0], false); }
+TEST(sev_es_async_refused) { async_refused(_metadata, &types[1], false); }
+TEST(snp_async_refused) { async_refused(_metadata, &types[2], false); }
+TEST(sev_legacy_async_refused) { async_refused(_metadata, &types[0], true); }
+
 /* How far a launch gets before the reset. */
 enum stage { INIT, START, UPDATE, MEASURE, FINISH, NR_STAGES };
 

@@ -989,6 +989,7 @@ struct kvm_enable_cap {
 #define KVM_CAP_PPC_COMPAT_CAPS 250
 #define KVM_CAP_ARM_PMU_V3_STRICT 251
 #define KVM_CAP_VM_RESET 252
+#define KVM_CAP_VM_RESET_ASYNC 253
 
 struct kvm_irq_routing_irqchip {
 	__u32 irqchip;
@@ -1663,12 +1664,24 @@ struct kvm_reset_vm {
 };
 
 #define KVM_RESET_VM_F_CLEAR_MEM_ATTRIBUTES	(1ULL << 0)
+#define KVM_RESET_VM_F_ASYNC			(1ULL << 1)
 
 #define KVM_RESET_VM_STATE_NONE			0
 #define KVM_RESET_VM_STATE_DONE			1
 #define KVM_RESET_VM_STATE_REINIT_PENDING	2
 
 #define KVM_RESET_VM		_IOWR(KVMIO, 0xd6, struct kvm_reset_vm)
+
+/* Available with KVM_CAP_VM_RESET_ASYNC */
+struct kvm_reset_vm_reclaim {
+	__u64 flags;		/* in: must be 0 */
+	__u64 max_bytes;	/* in: stop after about this much, 0 for all */
+	__u64 reclaimed;	/* out: bytes freed by this call */
+	__u64 remaining;	/* out: bytes still detached */
+	__u64 reserved[4];	/* in: must be 0 */
+};
+
+#define KVM_RESET_VM_RECLAIM	_IOWR(KVMIO, 0xd7, struct kvm_reset_vm_reclaim)
 
 struct kvm_pre_fault_memory {
 	__u64 gpa;
