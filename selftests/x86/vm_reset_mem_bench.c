@@ -29,24 +29,6 @@
 #include "processor.h"
 #include "vm_reset.h"
 
-/* The future uAPI (Documentation/async-reset-design.md, "uAPI"). */
-#ifndef KVM_CAP_VM_RESET_ASYNC
-#define KVM_CAP_VM_RESET_ASYNC	253
-#endif
-#ifndef KVM_RESET_VM_F_ASYNC
-#define KVM_RESET_VM_F_ASYNC	(1ULL << 1)
-#endif
-#ifndef KVM_RESET_VM_RECLAIM
-struct kvm_reset_vm_reclaim {
-	__u64 flags;
-	__u64 max_bytes;
-	__u64 reclaimed;
-	__u64 remaining;
-	__u64 reserved[4];
-};
-#define KVM_RESET_VM_RECLAIM	_IOWR(KVMIO, 0xd7, struct kvm_reset_vm_reclaim)
-#endif
-
 /* Above 4 GiB, clear of the boot memslot and of the MMIO hole below 4 GiB. */
 #define BENCH_GPA	(1ull << 32)
 #define BENCH_SLOT	10
@@ -68,7 +50,7 @@ struct bench {
 	u64 size;
 };
 
-static bool have_async, have_reclaim;
+static bool have_async;
 
 struct result {
 	int runs;
@@ -171,12 +153,6 @@ static u64 time_reclaim(struct bench *b)
 		r = __vm_ioctl(b->vm, KVM_RESET_VM_RECLAIM, &rc);
 	} while ((r && errno == EINTR) || (!r && rc.remaining));
 	t1 = now_ns();
-	if (r && errno == ENOTTY && have_reclaim) {
-		have_reclaim = false;
-		printf("# reclaim: KVM_RESET_VM_RECLAIM is absent (ENOTTY): not timed\n");
-	}
-	if (!have_reclaim)
-		return 0;
 	TEST_ASSERT_VM_VCPU_IOCTL(!r, KVM_RESET_VM_RECLAIM, r, b->vm);
 	return t1 - t0;
 }
@@ -201,8 +177,7 @@ static void measure(struct bench *b, enum method m, u64 *t)
 	case M_ASYNC:
 		t[ASYNC] = time_reset(b, KVM_RESET_VM_F_ASYNC);
 		t[RECLAIM] = time_reclaim(b);
-		if (have_reclaim)
-			check_unmapped(b, before, "async and reclaim");
+		check_unmapped(b, before, "async and reclaim");
 		break;
 	case M_DISCARD:
 		region = memslot2region(b->vm, BENCH_SLOT);
@@ -270,10 +245,8 @@ static struct result summarize(const u64 *samples, int n)
 
 static bool metric_measured(enum metric k)
 {
-	if (k == ASYNC)
+	if (k == ASYNC || k == RECLAIM)
 		return have_async;
-	if (k == RECLAIM)
-		return have_async && have_reclaim;
 	return true;
 }
 
@@ -403,9 +376,8 @@ int main(int argc, char *argv[])
 
 	async_types = kvm_check_cap(KVM_CAP_VM_RESET_ASYNC);
 	have_async = async_types & BIT(KVM_X86_SW_PROTECTED_VM);
-	have_reclaim = have_async;
 	if (!have_async)
-		printf("# async: skipped: KVM_CAP_VM_RESET_ASYNC (%d) offers no software-protected VM (mask 0x%x): this KVM has no KVM_RESET_VM_F_ASYNC yet\n",
+		printf("# async: skipped: KVM_CAP_VM_RESET_ASYNC (%d) offers no software-protected VM (mask 0x%x)\n",
 		       KVM_CAP_VM_RESET_ASYNC, async_types);
 	fflush(stdout);
 
