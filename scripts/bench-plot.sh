@@ -19,7 +19,7 @@ extract() {
 
 # One data file per vCPU count and method: mib median p25 p75 (ms).
 split_data() {
-	awk -F, -v out="$OUT" 'NR > 1 && $3 != "sync_kstat" {
+	awk -F, -v out="$OUT" 'NR > 1 && $3 !~ /_kstat$/ {
 		f = out "/" $1 "-" $3 ".dat"
 		printf "%s %.3f %.3f %.3f\n", $2, $5 / 1000, $6 / 1000, $7 / 1000 >f
 	}' "$OUT/bench.csv"
@@ -32,7 +32,7 @@ plot() {
 		async_note='async: not measured (no KVM_RESET_VM_F_ASYNC in this KVM yet)'
 	for v in $vcpus; do panels=$((panels + 1)); done
 	# The same y range, powers of 2, in every panel.
-	yrange=$(awk -F, 'NR > 1 && $3 != "sync_kstat" {
+	yrange=$(awk -F, 'NR > 1 && $3 !~ /_kstat$/ {
 		if (lo == "" || $6 < lo) lo = $6
 		if ($7 > hi) hi = $7
 	} END {
