@@ -41,6 +41,16 @@ extern const struct vm_shape sw_protected_shape;
 /* Where the tests put the memory their guests dirty. */
 #define DATA_GPA	0xc0000000ul
 #define DATA_SLOT	10
+#define DATA_WORDS	(PAGE_SIZE / sizeof(u64))
+#define DATA_SECRET	0x5ec2e7000000cafeull
+
+/*
+ * Guest code: fill the page at DATA_GPA with DATA_SECRET ^ index and report
+ * its last word.
+ */
+void guest_data_write_secret(void);
+/* Guest code: report the OR of every word of the page at DATA_GPA (0: zeroes). */
+void guest_data_or_page(void);
 
 /*
  * A VM of @shape with one vCPU running @guest_code and @npages at DATA_GPA,

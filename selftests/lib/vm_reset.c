@@ -9,6 +9,26 @@
 #include "vm_reset.h"
 #include "ucall_common.h"
 
+void guest_data_write_secret(void)
+{
+	u64 *p = (u64 *)DATA_GPA;
+	int i;
+
+	for (i = 0; i < DATA_WORDS; i++)
+		WRITE_ONCE(p[i], DATA_SECRET ^ i);
+	GUEST_SYNC(READ_ONCE(p[DATA_WORDS - 1]));
+}
+
+void guest_data_or_page(void)
+{
+	u64 *p = (u64 *)DATA_GPA, acc = 0;
+	int i;
+
+	for (i = 0; i < DATA_WORDS; i++)
+		acc |= READ_ONCE(p[i]);
+	GUEST_SYNC(acc);
+}
+
 const struct vm_shape sw_protected_shape = {
 	.mode = VM_MODE_DEFAULT,
 	.type = KVM_X86_SW_PROTECTED_VM,

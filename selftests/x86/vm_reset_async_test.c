@@ -23,29 +23,6 @@
 #include "vm_reset.h"
 #include "kselftest_harness.h"
 
-#define DATA_WORDS	(PAGE_SIZE / sizeof(u64))
-#define SECRET		0x5ec2e7000000cafeull
-
-static void guest_write_secret(void)
-{
-	u64 *p = (u64 *)DATA_GPA;
-	int i;
-
-	for (i = 0; i < DATA_WORDS; i++)
-		WRITE_ONCE(p[i], SECRET ^ i);
-	GUEST_SYNC(READ_ONCE(p[DATA_WORDS - 1]));
-}
-
-/* Report the OR of every word of the page: 0 iff it reads as zeroes. */
-static void guest_or_page(void)
-{
-	u64 *p = (u64 *)DATA_GPA, acc = 0;
-	int i;
-
-	for (i = 0; i < DATA_WORDS; i++)
-		acc |= READ_ONCE(p[i]);
-	GUEST_SYNC(acc);
-}
 
 static u32 async_types(void)
 {
@@ -83,12 +60,17 @@ static int data_gmem_fd(struct kvm_vm *vm)
 	return memslot2region(vm, DATA_SLOT)->region.guest_memfd;
 }
 
+/* Allocate the first @npages pages of guest_memfd @gmem. */
+static void allocate(int gmem, int npages)
+{
+	TEST_ASSERT(!fallocate(gmem, FALLOC_FL_KEEP_SIZE, 0, (off_t)npages * PAGE_SIZE),
+		    "fallocate() of the guest_memfd failed, errno %d", errno);
+}
+
 /* Allocate every page of the data guest_memfd, as a running guest would. */
 static void populate(struct kvm_vm *vm, int npages)
 {
-	TEST_ASSERT(!fallocate(data_gmem_fd(vm), FALLOC_FL_KEEP_SIZE, 0,
-			       (off_t)npages * PAGE_SIZE),
-		    "fallocate() of the guest_memfd failed, errno %d", errno);
+	allocate(data_gmem_fd(vm), npages);
 }
 
 static u64 now_ns(void)
@@ -131,16 +113,16 @@ TEST(default_vm_shared_memory_kept)
 	struct kvm_vm *vm;
 	int i;
 
-	vm = vm_create_with_data(VM_SHAPE_DEFAULT, &vcpu, guest_write_secret, 1, false);
+	vm = vm_create_with_data(VM_SHAPE_DEFAULT, &vcpu, guest_data_write_secret, 1, false);
 	vcpu_save_boot_state(vcpu, &boot);
 	for (i = 0; i < 3; i++) {
-		vcpu_load_boot_state(vcpu, &boot, guest_write_secret);
-		TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), SECRET ^ (DATA_WORDS - 1));
+		vcpu_load_boot_state(vcpu, &boot, guest_data_write_secret);
+		TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), DATA_SECRET ^ (DATA_WORDS - 1));
 		vm_reset(vm, KVM_RESET_VM_F_ASYNC);
 		TEST_ASSERT_EQ(backlog(vm), 0);
-		TEST_ASSERT_EQ(*(u64 *)addr_gpa2hva(vm, DATA_GPA), SECRET);
+		TEST_ASSERT_EQ(*(u64 *)addr_gpa2hva(vm, DATA_GPA), DATA_SECRET);
 	}
-	vcpu_load_boot_state(vcpu, &boot, guest_or_page);
+	vcpu_load_boot_state(vcpu, &boot, guest_data_or_page);
 	TEST_ASSERT(vcpu_run_to_sync(vcpu) != 0, "shared memory must be kept");
 	TEST_ASSERT_EQ(reclaim(vm, 0, NULL), 0);
 	kvm_vm_free(vm);
@@ -159,14 +141,14 @@ TEST(private_memory_reads_zero_before_and_after_reclaim)
 
 	REQUIRE_SW_PROTECTED_ASYNC();
 
-	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_write_secret, 1, true);
+	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_data_write_secret, 1, true);
 	vcpu_save_boot_state(vcpu, &boot);
-	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), SECRET ^ (DATA_WORDS - 1));
+	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), DATA_SECRET ^ (DATA_WORDS - 1));
 
 	vm_reset(vm, KVM_RESET_VM_F_ASYNC);
 	TEST_ASSERT_EQ(backlog(vm), PAGE_SIZE);
 
-	vcpu_load_boot_state(vcpu, &boot, guest_or_page);
+	vcpu_load_boot_state(vcpu, &boot, guest_data_or_page);
 	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), 0);
 
 	/* The new guest's page is not the old one: only that one is freed. */
@@ -175,16 +157,16 @@ TEST(private_memory_reads_zero_before_and_after_reclaim)
 	TEST_ASSERT_EQ(backlog(vm), 0);
 	TEST_ASSERT_EQ(vm_get_stat(vm, vm_reset_reclaimed_bytes), PAGE_SIZE);
 
-	vcpu_load_boot_state(vcpu, &boot, guest_or_page);
+	vcpu_load_boot_state(vcpu, &boot, guest_data_or_page);
 	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), 0);
 
 	/* Again, through the synchronous reset of what the new guest has. */
-	vcpu_load_boot_state(vcpu, &boot, guest_write_secret);
-	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), SECRET ^ (DATA_WORDS - 1));
+	vcpu_load_boot_state(vcpu, &boot, guest_data_write_secret);
+	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), DATA_SECRET ^ (DATA_WORDS - 1));
 	vm_reset(vm, KVM_RESET_VM_F_ASYNC);
 	vm_reset(vm, 0);
 	TEST_ASSERT_EQ(backlog(vm), 0);
-	vcpu_load_boot_state(vcpu, &boot, guest_or_page);
+	vcpu_load_boot_state(vcpu, &boot, guest_data_or_page);
 	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), 0);
 	kvm_vm_free(vm);
 }
@@ -199,7 +181,7 @@ TEST(stat_follows_the_budget)
 
 	REQUIRE_SW_PROTECTED_ASYNC();
 
-	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_or_page, npages, true);
+	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_data_or_page, npages, true);
 	populate(vm, npages);
 	vm_reset(vm, KVM_RESET_VM_F_ASYNC);
 	TEST_ASSERT_EQ(backlog(vm), npages * PAGE_SIZE);
@@ -234,7 +216,7 @@ TEST(one_generation_at_most)
 
 	REQUIRE_SW_PROTECTED_ASYNC();
 
-	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_or_page, npages, true);
+	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_data_or_page, npages, true);
 	populate(vm, npages);
 	vm_reset(vm, KVM_RESET_VM_F_ASYNC);
 	populate(vm, npages / 2);
@@ -251,23 +233,34 @@ TEST(one_generation_at_most)
 }
 
 /*
+ * A software-protected VM with a guest_memfd of @npages (in no memslot),
+ * allocated, then detached by an asynchronous reset.
+ */
+static struct kvm_vm *vm_with_gmem_detached(int npages, int *gmem)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	vm = vm_create_shape_with_one_vcpu(sw_protected_shape, &vcpu, guest_data_or_page);
+	*gmem = vm_create_guest_memfd(vm, npages * PAGE_SIZE, 0);
+	allocate(*gmem, npages);
+	vm_reset(vm, KVM_RESET_VM_F_ASYNC);
+	return vm;
+}
+
+/*
  * A guest_memfd whose memslot and file are gone still has its pages in the
  * backlog, and the reclaim frees them.
  */
 TEST(reclaim_after_the_file_is_closed)
 {
 	const int npages = 8;
-	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	int gmem;
 
 	REQUIRE_SW_PROTECTED_ASYNC();
 
-	vm = vm_create_shape_with_one_vcpu(sw_protected_shape, &vcpu, guest_or_page);
-	gmem = vm_create_guest_memfd(vm, npages * PAGE_SIZE, 0);
-	TEST_ASSERT(!fallocate(gmem, FALLOC_FL_KEEP_SIZE, 0, npages * PAGE_SIZE),
-		    "fallocate, errno %d", errno);
-	vm_reset(vm, KVM_RESET_VM_F_ASYNC);
+	vm = vm_with_gmem_detached(npages, &gmem);
 	TEST_ASSERT_EQ(backlog(vm), npages * PAGE_SIZE);
 
 	close(gmem);
@@ -285,19 +278,13 @@ TEST(reclaim_after_the_file_is_closed)
 TEST(punch_beyond_eof_never_reaches_the_old_window)
 {
 	const int npages = 8;
-	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	int gmem;
 
 	REQUIRE_SW_PROTECTED_ASYNC();
 
-	vm = vm_create_shape_with_one_vcpu(sw_protected_shape, &vcpu, guest_or_page);
-	gmem = vm_create_guest_memfd(vm, npages * PAGE_SIZE, 0);
-	TEST_ASSERT(!fallocate(gmem, FALLOC_FL_KEEP_SIZE, 0, npages * PAGE_SIZE),
-		    "fallocate, errno %d", errno);
-	vm_reset(vm, KVM_RESET_VM_F_ASYNC);
-	TEST_ASSERT(!fallocate(gmem, FALLOC_FL_KEEP_SIZE, 0, npages * PAGE_SIZE),
-		    "fallocate, errno %d", errno);
+	vm = vm_with_gmem_detached(npages, &gmem);
+	allocate(gmem, npages);
 	vm_reset(vm, KVM_RESET_VM_F_ASYNC);
 	TEST_ASSERT_EQ(backlog(vm), npages * PAGE_SIZE);
 
@@ -325,7 +312,7 @@ TEST(bad_arguments_change_nothing)
 
 	REQUIRE_SW_PROTECTED_ASYNC();
 
-	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_or_page, npages, true);
+	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_data_or_page, npages, true);
 	populate(vm, npages);
 	vm_reset(vm, KVM_RESET_VM_F_ASYNC);
 	TEST_ASSERT_EQ(vm_get_stat(vm, vm_resets), 1);
@@ -375,7 +362,7 @@ TEST(reclaim_into_a_read_only_argument)
 
 	REQUIRE_SW_PROTECTED_ASYNC();
 
-	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_or_page, npages, true);
+	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_data_or_page, npages, true);
 	populate(vm, npages);
 	vm_reset(vm, KVM_RESET_VM_F_ASYNC);
 
@@ -398,9 +385,9 @@ TEST(destroy_with_a_backlog)
 
 	REQUIRE_SW_PROTECTED_ASYNC();
 
-	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_write_secret, 16, true);
+	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_data_write_secret, 16, true);
 	populate(vm, 16);
-	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), SECRET ^ (DATA_WORDS - 1));
+	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), DATA_SECRET ^ (DATA_WORDS - 1));
 	vm_reset(vm, KVM_RESET_VM_F_ASYNC);
 	TEST_ASSERT_EQ(backlog(vm), 16 * PAGE_SIZE);
 	kvm_vm_free(vm);
@@ -430,7 +417,7 @@ TEST(reclaim_interrupted_by_signals)
 
 	REQUIRE_SW_PROTECTED_ASYNC();
 
-	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_or_page, npages, true);
+	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_data_or_page, npages, true);
 	populate(vm, npages);
 	vm_reset(vm, KVM_RESET_VM_F_ASYNC);
 
@@ -471,7 +458,7 @@ static void guest_touch_all(void)
 		u64 *p = (u64 *)(DATA_GPA + i * PAGE_SIZE);
 
 		acc |= READ_ONCE(*p);
-		WRITE_ONCE(*p, SECRET);
+		WRITE_ONCE(*p, DATA_SECRET);
 	}
 	GUEST_SYNC(acc);
 }
@@ -618,7 +605,7 @@ TEST(memcg_charge_follows_the_backlog)
 	memcg_enter(&cg);
 	KCR_REQUIRE(cg.ok);
 
-	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_or_page, MEMCG_PAGES, true);
+	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_data_or_page, MEMCG_PAGES, true);
 	base = memcg_current(&cg);
 	populate(vm, MEMCG_PAGES);
 	cur = memcg_current(&cg);
@@ -684,7 +671,7 @@ TEST(async_reset_does_not_scale_with_memory)
 
 	REQUIRE_SW_PROTECTED_ASYNC();
 
-	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_or_page, TIMING_PAGES, true);
+	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_data_or_page, TIMING_PAGES, true);
 	pf = kvm_check_cap(KVM_CAP_PRE_FAULT_MEMORY);
 
 	populate(vm, TIMING_PAGES);
@@ -832,7 +819,7 @@ TEST_F(between, reset_then_op_then_reclaim)
 
 	/* The new guest's pages are its own: it reads what it wrote. */
 	vcpu_load_boot_state(vcpu, &self->boot, guest_touch_all);
-	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), SECRET);
+	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), DATA_SECRET);
 }
 
 TEST_HARNESS_MAIN

@@ -13,9 +13,7 @@
 #include "vm_reset.h"
 #include "kselftest_harness.h"
 
-#define DATA_WORDS	(PAGE_SIZE / sizeof(u64))
 #define SHARED_MAGIC	0x5a5a5a5a5a5a5a5aull
-#define SECRET		0x5ec2e7000000cafeull
 
 /* Leave marks a RESET must erase, in registers, and one it must keep. */
 static void guest_dirty_state(void)
@@ -28,27 +26,6 @@ static void guest_dirty_state(void)
 static void guest_report_first_word(void)
 {
 	GUEST_SYNC(READ_ONCE(*(u64 *)DATA_GPA));
-}
-
-static void guest_write_secret(void)
-{
-	u64 *p = (u64 *)DATA_GPA;
-	int i;
-
-	for (i = 0; i < DATA_WORDS; i++)
-		WRITE_ONCE(p[i], SECRET ^ i);
-	GUEST_SYNC(READ_ONCE(p[DATA_WORDS - 1]));
-}
-
-/* Report the OR of every word of the page: 0 iff it reads as zeroes. */
-static void guest_or_page(void)
-{
-	u64 *p = (u64 *)DATA_GPA, acc = 0;
-	int i;
-
-	for (i = 0; i < DATA_WORDS; i++)
-		acc |= READ_ONCE(p[i]);
-	GUEST_SYNC(acc);
 }
 
 #define ASSERT_SEG(seg, sel, b, lim)						\
@@ -195,19 +172,19 @@ static void check_private_reset(struct __test_metadata *_metadata, u64 flags,
 	KCR_REQUIRE(kvm_check_cap(KVM_CAP_VM_TYPES) & BIT(KVM_X86_SW_PROTECTED_VM));
 	KCR_REQUIRE(kvm_reset_vm_types() & BIT(KVM_X86_SW_PROTECTED_VM));
 
-	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_write_secret, 1, true);
+	vm = vm_create_with_data(sw_protected_shape, &vcpu, guest_data_write_secret, 1, true);
 	vcpu_save_boot_state(vcpu, &boot);
 	shared = addr_gpa2hva(vm, DATA_GPA);
 	for (int i = 0; i < DATA_WORDS; i++)
 		shared[i] = SHARED_MAGIC;
 
-	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), SECRET ^ (DATA_WORDS - 1));
+	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), DATA_SECRET ^ (DATA_WORDS - 1));
 	TEST_ASSERT(shared[0] == SHARED_MAGIC,
 		    "the private write must not reach the shared page");
 
 	vm_reset(vm, flags);
 
-	vcpu_load_boot_state(vcpu, &boot, guest_or_page);
+	vcpu_load_boot_state(vcpu, &boot, guest_data_or_page);
 	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), expect_or);
 	vcpu_load_boot_state(vcpu, &boot, guest_report_first_word);
 	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), expect_first);
@@ -302,7 +279,7 @@ TEST(orphaned_guest_memfd_pages_discarded)
 
 	KCR_REQUIRE(kvm_reset_vm_types() & BIT(KVM_X86_SW_PROTECTED_VM));
 
-	vm = vm_create_shape_with_one_vcpu(sw_protected_shape, &vcpu, guest_write_secret);
+	vm = vm_create_shape_with_one_vcpu(sw_protected_shape, &vcpu, guest_data_write_secret);
 	gmem = vm_create_guest_memfd(vm, PAGE_SIZE, 0);
 	vm_mem_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT, 1,
 		   KVM_MEM_GUEST_MEMFD, gmem, 0);
@@ -311,7 +288,7 @@ TEST(orphaned_guest_memfd_pages_discarded)
 	vm_save_boot_image(vm, &img);
 	vcpu_save_boot_state(vcpu, &boot);
 
-	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), SECRET ^ (DATA_WORDS - 1));
+	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), DATA_SECRET ^ (DATA_WORDS - 1));
 	vm_mem_region_delete(vm, DATA_SLOT);
 
 	vm_reset(vm, 0);
@@ -319,7 +296,7 @@ TEST(orphaned_guest_memfd_pages_discarded)
 	vm_mem_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT, 1,
 		   KVM_MEM_GUEST_MEMFD, gmem, 0);
 	vm_load_boot_image(vm, &img);
-	vcpu_load_boot_state(vcpu, &boot, guest_or_page);
+	vcpu_load_boot_state(vcpu, &boot, guest_data_or_page);
 	TEST_ASSERT_EQ(vcpu_run_to_sync(vcpu), 0);
 
 	close(gmem);
